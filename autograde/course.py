@@ -1,0 +1,93 @@
+"""Running nbgrader on a course directory and reading what it recorded."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_CONFIG_TEMPLATE = '''"""nbgrader configuration of a scratch copy of the course."""
+from pathlib import Path
+
+from autograde.config import configure
+
+c = get_config()  # noqa: F821
+configure(c, root=Path(__file__).resolve().parent, db_url={db_url!r})
+'''
+
+
+def assignments(root: Path = REPO_ROOT) -> list[str]:
+    """Every assignment in ``solutions/`` (a folder holding a notebook of the same name)."""
+    source = root / "solutions"
+    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def notebook_name(assignment: str) -> str:
+    """The notebook file of an assignment (one per assignment, named like its folder)."""
+    return f"{assignment}.ipynb"
+
+
+def nbgrader(*args: str, cwd: Path, timeout: float = 1800,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader ARGS`` in ``cwd`` with this interpreter; never raises on failure."""
+    environment = dict(os.environ)
+    environment.pop("NBGRADER_EXECUTION", None)
+    environment.setdefault("OMP_NUM_THREADS", "1")
+    environment.setdefault("OPENBLAS_NUM_THREADS", "1")
+    environment.setdefault("MPLBACKEND", "Agg")
+    # nbgrader runs alembic (installed next to this interpreter) to set up the gradebook.
+    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent),
+                                           environment.get("PATH", "")])
+    if env:
+        environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=environment,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@dataclass(frozen=True)
+class ScratchCourse:
+    """A throw-away course directory that grades with the course's own settings."""
+
+    root: Path
+    db_url: str
+
+    def submitted(self, student: str, assignment: str) -> Path:
+        """Where a student's notebook for ``assignment`` goes before autograding."""
+        return (self.root / "autograde" / "submitted" / student / assignment
+                / notebook_name(assignment))
+
+    def feedback(self, student: str, assignment: str) -> Path:
+        """Where nbgrader writes the student's HTML feedback."""
+        return (self.root / "autograde" / "feedback" / student / assignment
+                / f"{assignment}.html")
+
+    def release(self, assignment: str) -> Path:
+        """The generated student version of ``assignment``."""
+        return self.root / "lessons" / assignment / notebook_name(assignment)
+
+
+def make_scratch_course(dest: Path, assignment_ids: list[str], *,
+                        db_url: str | None = None, repo: Path = REPO_ROOT) -> ScratchCourse:
+    """Copy the sources of some assignments into ``dest`` and configure nbgrader there.
+
+    ``data/`` is linked, not copied. The gradebook is SQLite inside ``dest`` unless
+    ``db_url`` names another database.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for assignment in assignment_ids:
+        shutil.copytree(repo / "solutions" / assignment, dest / "solutions" / assignment,
+                        dirs_exist_ok=True)
+    data_link = dest / "data"
+    if not data_link.exists():
+        data_link.symlink_to(repo / "data", target_is_directory=True)
+    url = db_url or f"sqlite:///{(dest / 'autograde' / 'gradebook.db').as_posix()}"
+    (dest / "autograde").mkdir(exist_ok=True)
+    (dest / "nbgrader_config.py").write_text(_CONFIG_TEMPLATE.format(db_url=url))
+    return ScratchCourse(root=dest, db_url=url)
