@@ -21,7 +21,8 @@ def test_environment_yml_matches_pyproject() -> None:
     wanted = [*project["dependencies"], *project["optional-dependencies"]["course"],
               *project["optional-dependencies"]["test"]]
     expected = dict(_requirement(r) for r in wanted)
-    lines = (REPO_ROOT / "environment.yml").read_text().splitlines()
+    text = (REPO_ROOT / "environment.yml").read_text()
+    lines = text.split("dependencies:", 1)[1].splitlines()
     conda = dict(_requirement(line.split("- ", 1)[1]) for line in lines
                  if re.match(r"^  - [a-z]", line) and not line.strip().startswith("- pip"))
     conda.pop("python")

@@ -97,16 +97,35 @@ def _visible_text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
 
 
-def test_feedback_never_shows_hidden_tests(graded: GradedRun) -> None:
-    result = nbgrader("generate_feedback", graded.assignment, "--force", cwd=graded.course.root)
-    assert result.returncode == 0, result.stderr[-3000:]
+def _leaked_hidden_lines(graded: GradedRun, student: str) -> list[str]:
+    """Lines of hidden tests (not also shown to students) that appear in a feedback page."""
     solution = notebooks.read(graded.course.root / "solutions" / graded.assignment
                               / notebook_name(graded.assignment))
+    release = notebooks.read(graded.course.release(graded.assignment))
+    public = re.sub(r"\s+", " ", "\n".join(cell.source for cell in release.cells))
     hidden_lines = [re.sub(r"\s+", " ", line.strip())
                     for source in notebooks.hidden_tests(solution).values()
                     for line in source.splitlines() if len(line.strip()) > 12]
+    hidden_lines = [line for line in hidden_lines if line not in public]
     assert hidden_lines, "the assignment has no hidden tests"
+    page = _visible_text(graded.course.feedback(student, graded.assignment).read_text())
+    return [line for line in hidden_lines if line in page]
+
+
+def test_feedback_never_shows_hidden_tests(graded: GradedRun) -> None:
+    result = nbgrader("generate_feedback", graded.assignment, "--force", cwd=graded.course.root)
+    assert result.returncode == 0, result.stderr[-3000:]
     for student in ("reference", "untouched"):
-        page = _visible_text(graded.course.feedback(student, graded.assignment).read_text())
-        leaked = [line for line in hidden_lines if line in page]
+        leaked = _leaked_hidden_lines(graded, student)
         assert not leaked, f"feedback for {student} shows hidden tests: {leaked[:3]}"
+
+
+def test_the_leak_check_catches_nbgrader_default_feedback(graded: GradedRun) -> None:
+    """Without the course's setting, nbgrader's feedback does show hidden tests."""
+    default = '["nbgrader.preprocessors.GetGrades", ' \
+              '"nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]'
+    result = nbgrader("generate_feedback", graded.assignment, "--force", "--student", "reference",
+                      f"--GenerateFeedback.preprocessors={default}", cwd=graded.course.root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert _leaked_hidden_lines(graded, "reference"), "default feedback should leak hidden tests"
+    nbgrader("generate_feedback", graded.assignment, "--force", cwd=graded.course.root)
