@@ -8,7 +8,7 @@ import tomllib
 from autograde.course import REPO_ROOT
 
 # conda-forge names that differ from PyPI's
-CONDA_NAMES = {"pytest-xdist": "pytest-xdist"}
+CONDA_NAMES = {"psycopg2-binary": "psycopg2"}
 
 
 def _requirement(text: str) -> tuple[str, str]:
