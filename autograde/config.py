@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from phaselab.sandbox import kernel_start_line
+
 #: Seconds a single cell may run while grading before the kernel is interrupted.
 CELL_TIMEOUT_S = 60
 
@@ -62,6 +64,13 @@ def configure(c: Any, root: str | os.PathLike[str], db_url: str | None = None) -
     c.Execute.timeout = CELL_TIMEOUT_S
     c.Execute.kernel_name = "python3"
     c.Execute.interrupt_on_timeout = True
+    # Before any cell, the kernel arms phaselab's guard: it undoes tampering before every cell,
+    # refuses process creation, native code and reads of solutions/ and the gradebook, and
+    # sets CPU, memory and file-size limits (see phaselab/sandbox.py).
+    c.Execute.extra_arguments = [
+        "--HistoryManager.hist_file=:memory:",
+        f"--IPKernelApp.exec_lines={kernel_start_line(root)}",
+    ]
 
     # Feedback never shows the source of hidden tests (nbgrader's default feedback does).
     c.GenerateFeedback.preprocessors = [
