@@ -72,9 +72,11 @@ def configure(c: Any, root: str | os.PathLike[str], db_url: str | None = None) -
         f"--IPKernelApp.exec_lines={kernel_start_line(root)}",
     ]
 
-    # Feedback never shows the source of hidden tests (nbgrader's default feedback does).
+    # Feedback never shows the source of hidden tests: nbgrader's default feedback keeps them
+    # in the test cells, and tracebacks quote them around a failing line.
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
         "nbgrader.preprocessors.ClearHiddenTests",
+        "autograde.preprocessors.ShortenTracebacks",
     ]

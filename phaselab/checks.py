@@ -225,6 +225,10 @@ def check_close(
         allowed = atol + rtol * _absolute(want)
         wrong = _logical_or(difference > allowed, _isnan(got) != want_nan)
         wrong = _logical_and(wrong, _logical_not(_logical_and(_isnan(got), want_nan)))
+        # An infinite reference is matched only by the same infinity (|x - inf| <= rtol * inf
+        # would otherwise accept anything).
+        want_infinite = _logical_and(_logical_not(_isfinite(want)), _logical_not(want_nan))
+        wrong = _logical_or(wrong, _logical_and(want_infinite, got != want))
     if not wrong.any():
         return
     count = int(wrong.sum())

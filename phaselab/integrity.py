@@ -53,8 +53,9 @@ WATCHED_MODULES: tuple[str, ...] = (
     "phaselab.integrity",
 )
 
-#: Modules whose every global is recorded, so that patching their internals is noticed.
-WATCHED_MODULE_GLOBALS: tuple[str, ...] = ("phaselab.checks", "phaselab.integrity")
+#: Packages whose loaded modules have every global recorded, so that patching their internals
+#: (a reference function a test compares with, say) is noticed.
+WATCHED_PACKAGES: tuple[str, ...] = ("phaselab",)
 
 #: IPython shell methods that decide whether a failing test cell is reported as an error.
 WATCHED_SHELL_METHODS: tuple[str, ...] = (
@@ -120,8 +121,11 @@ def take_snapshot() -> Snapshot:
     shell = _live_shell()
     instance_methods = {} if shell is None else {
         name: shell.__dict__.get(name) for name in WATCHED_SHELL_METHODS}
-    module_globals = {name: dict(modules[name].__dict__) for name in WATCHED_MODULE_GLOBALS
-                      if name in modules}
+    for name, module in list(sys.modules.items()):
+        if any(name == p or name.startswith(p + ".") for p in WATCHED_PACKAGES):
+            modules[name] = module
+    module_globals = {name: dict(module.__dict__) for name, module in modules.items()
+                      if any(name == p or name.startswith(p + ".") for p in WATCHED_PACKAGES)}
     return Snapshot(modules=modules, attributes=attributes, shell_class_methods=shell_methods,
                     shell_instance_methods=instance_methods, module_globals=module_globals)
 

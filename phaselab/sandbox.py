@@ -178,6 +178,7 @@ def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits = Limi
 
     import phaselab.checks  # noqa: F401 - its references are taken now, before any cell
 
+    _import_all_of_phaselab()
     snapshot = integrity.take_snapshot()
     is_protected = (protected_paths(Path(course_root), Path.cwd()) if course_root
                     else (lambda _path: False))
@@ -214,6 +215,20 @@ def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits = Limi
 
     _apply_limits(limits)
     sys.addaudithook(guard)
+
+
+def _import_all_of_phaselab() -> None:
+    """Load every phaselab module, so that the snapshot records the reference code too."""
+    import importlib
+    import pkgutil
+
+    import phaselab
+
+    for info in pkgutil.walk_packages(phaselab.__path__, prefix="phaselab."):
+        try:
+            importlib.import_module(info.name)
+        except ImportError:  # an optional dependency missing: nothing to protect there
+            continue
 
 
 def kernel_start_line(course_root: str | os.PathLike[str]) -> str:

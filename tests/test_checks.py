@@ -293,3 +293,12 @@ def test_a_student_object_cannot_tamper_during_the_check() -> None:
     """
     result = run_isolated(student, WRONG_ANSWER_TEST)
     assert "CAUGHT: The checks cannot be trusted" in result.stdout, (result.stdout, result.stderr)
+
+
+def test_an_infinite_reference_accepts_only_the_same_infinity() -> None:
+    check_close(math.inf, math.inf, name="x")
+    for answer in (1e300, 0.0, -math.inf):
+        with pytest.raises(CheckFailure):
+            check_close(answer, math.inf, name="x")
+    with pytest.raises(CheckFailure):
+        check_close([1.0, 5.0], [1.0, -math.inf], name="x")

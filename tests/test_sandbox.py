@@ -62,6 +62,7 @@ except CheckFailure as failure:
     "import numpy; numpy.absolute = numpy.abs = lambda x: x * 0",
     "import phaselab.checks as c; c._absolute = lambda x: x * 0; "
     "c._verify_environment = lambda: None",
+    "import phaselab.scaling as s; s.fit_power_law = lambda x, y: (1.0, 1.0)",
     "import sys, types; fake = types.ModuleType('phaselab.checks'); "
     "fake.check_close = lambda *a, **k: None; fake.CheckFailure = AssertionError; "
     "sys.modules['phaselab.checks'] = fake",
@@ -70,6 +71,13 @@ def test_tampering_is_undone_before_the_next_cell(tmp_path, attack) -> None:
     result = play(tmp_path, "import sys\ndef answer(): return 5.0", attack, WRONG_ANSWER_TEST)
     assert "FAILED answer(): 1 of 1 values differ" in result.stdout, result.stderr
     assert "[grading guard] undid changes" in result.stderr
+
+
+def test_patched_reference_code_is_restored_before_the_tests(tmp_path) -> None:
+    result = play(tmp_path, "import phaselab.scaling as s\ns.fit_power_law = lambda x, y: (9, 9)",
+                  "import sys\nfrom phaselab import scaling\n"
+                  "sys.stdout.write(str(scaling.fit_power_law([1, 10], [1, 0.1])))")
+    assert result.stdout.startswith("(1.0, ") and "(9, 9)" not in result.stdout, result.stderr
 
 
 def test_honest_work_after_tampering_still_earns_its_marks(tmp_path) -> None:
