@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 
 class ShortenTracebacks(Preprocessor):
@@ -14,6 +15,9 @@ class ShortenTracebacks(Preprocessor):
     its hidden tests restored, those lines can be hidden tests. The check's own message (which
     never reveals a hidden expected value) is all a student needs.
     """
+
+    # nbgrader registers feedback preprocessors without enabling them: be on by default.
+    enabled = Bool(True).tag(config=True)
 
     def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
         if cell.cell_type == "code":
