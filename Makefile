@@ -23,7 +23,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=lessons
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
