@@ -38,3 +38,22 @@ def test_the_project_stands_alone() -> None:
                              ":(exclude)tests/test_project.py"],
                             cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.stdout == "", f"files reach outside the project:\n{result.stdout}"
+
+
+def test_every_link_in_the_readme_leads_somewhere() -> None:
+    import re
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)#]+)\)", readme)
+    local = [t for t in targets if not t.startswith(("http://", "https://"))]
+    assert local, "the README links no lesson"
+    missing = [t for t in local if not (REPO_ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"
+
+
+def test_every_lesson_appears_in_the_readme_table() -> None:
+    from autograde.course import assignments
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    for assignment in assignments():
+        assert f"(lessons/{assignment}/{assignment}.ipynb)" in readme, f"{assignment} not linked"
