@@ -14,7 +14,7 @@ course's nbgrader configuration passes it to the kernel as a start-up line). Fro
   native code through ``ctypes``, walking the heap with ``gc``, tracing or profiling hooks,
   rewriting a function's ``__code__``, adding audit hooks, opening SQLite databases, and
   reading or listing the course's ``solutions/`` folder or anything under ``autograde/``
-  outside the submission's own folder.
+  outside the submission's own folder, and opening network connections.
 - **Operating-system limits** (``setrlimit``, inherited by anything the kernel starts): CPU
   seconds for the whole notebook (the kernel is killed past them, so even a loop that swallows
   ``KeyboardInterrupt`` ends), address space, file size and core dumps.
@@ -49,6 +49,7 @@ REFUSED_EVENTS: frozenset[str] = frozenset({
     "gc.get_objects", "gc.get_referrers", "gc.get_referents",
     "sys.settrace", "sys.setprofile", "sys.addaudithook", "sys._current_frames",
     "sqlite3.connect", "sqlite3.connect/handle", "shutil.rmtree",
+    "socket.connect", "socket.bind",
 })
 
 #: File operations whose first argument is a path to check.
@@ -118,8 +119,9 @@ def protected_paths(course_root: Path, submission_dir: Path) -> Callable[[str], 
 class _CappedStream(io.TextIOBase):
     """A text stream that passes on at most ``limit`` characters per cell."""
 
-    def __init__(self, inner: Any, limit: int) -> None:
+    def __init__(self, inner: Any, limit: int, notices: Any) -> None:
         self.inner, self.limit, self.written, self.warned = inner, limit, 0, False
+        self.notices = notices
 
     def write(self, text: str) -> int:
         room = self.limit - self.written
@@ -127,7 +129,7 @@ class _CappedStream(io.TextIOBase):
             self.inner.write(text[:room])
         elif not self.warned:
             self.warned = True
-            self.inner.write(f"\n{NOTICE} output of this cell cut at {self.limit} characters\n")
+            self.notices.write(f"\n{NOTICE} output of this cell cut at {self.limit} characters\n")
         self.written += len(text)
         return len(text)
 
@@ -161,7 +163,17 @@ def _apply_limits(limits: Limits) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
-def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits = Limits()) -> None:
+#: Environment variable that lowers the CPU limit (seconds), e.g. for tests of runaway loops.
+CPU_SECONDS_VARIABLE = "PHASELAB_GRADING_CPU_SECONDS"
+
+
+def default_limits() -> Limits:
+    """The limits of a grading kernel, with ``$PHASELAB_GRADING_CPU_SECONDS`` if set."""
+    seconds = os.environ.get(CPU_SECONDS_VARIABLE, "").strip()
+    return Limits(cpu_seconds=int(seconds)) if seconds.isdigit() else Limits()
+
+
+def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits | None = None) -> None:
     """Install the guard in this (grading) kernel. Irreversible by design.
 
     Parameters
@@ -170,8 +182,9 @@ def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits = Limi
         The nbgrader course directory; its ``solutions/`` and ``autograde/`` folders (but not
         the working directory, which holds the submission) become unreadable.
     limits
-        Operating-system limits for the kernel.
+        Operating-system limits for the kernel (default: :func:`default_limits`).
     """
+    limits = limits or default_limits()
     import math  # noqa: F401 - loaded so the snapshot covers it
     import numpy  # noqa: F401
     import numpy.testing  # noqa: F401
@@ -183,8 +196,9 @@ def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits = Limi
     is_protected = (protected_paths(Path(course_root), Path.cwd()) if course_root
                     else (lambda _path: False))
     streams = []
+    error_stream = sys.stderr
     for name in ("stdout", "stderr"):
-        stream = _CappedStream(getattr(sys, name), limits.output_bytes_per_cell)
+        stream = _CappedStream(getattr(sys, name), limits.output_bytes_per_cell, error_stream)
         setattr(sys, name, stream)
         streams.append((name, stream))
     restore = integrity.restore

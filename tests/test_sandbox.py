@@ -6,6 +6,7 @@ act before every cell.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -94,6 +95,7 @@ def test_honest_work_after_tampering_still_earns_its_marks(tmp_path) -> None:
     ("import gc; gc.get_objects()", "gc.get_objects"),
     ("import sys; sys.settrace(lambda *a: None)", "sys.settrace"),
     ("import sqlite3; sqlite3.connect('x.sqlite')", "sqlite3.connect"),
+    ("import socket; socket.create_connection(('127.0.0.1', 9))", "socket.connect"),
     ("def f(): pass\nf.__code__ = (lambda: 1).__code__", "replacing a function's code"),
 ])
 def test_dangerous_operations_are_refused(tmp_path, cell, event) -> None:
@@ -133,7 +135,7 @@ def test_output_flooding_is_cut(tmp_path) -> None:
     result = play(tmp_path, "import sys\nfor _ in range(200_000): sys.stdout.write('x' * 100)",
                   "print('next cell prints again')")
     assert len(result.stdout) < 3 * 1024**2
-    assert "output of this cell cut" in result.stdout
+    assert "output of this cell cut" in result.stderr
     assert "next cell prints again" in result.stdout
 
 
@@ -143,13 +145,12 @@ def test_memory_bomb_is_stopped_by_the_address_space_limit(tmp_path) -> None:
 
 
 def test_cpu_limit_kills_a_loop_that_swallows_interrupts(tmp_path) -> None:
-    program = PLAYER.replace("sandbox.arm(course)",
-                             "sandbox.arm(course, sandbox.Limits(cpu_seconds=2))")
     loop = "while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass"
     course = tmp_path / "course"
     course.mkdir()
-    result = subprocess.run([sys.executable, "-c", program, str(course), loop],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", PLAYER, str(course), loop],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PHASELAB_GRADING_CPU_SECONDS": "2"})
     assert result.returncode < 0, (result.returncode, result.stderr)
 
 
