@@ -219,7 +219,7 @@ def build_compute_explorer(
                               readout_format=".2e"),
         "parameter_set": widgets.ToggleButtons(
             options=list(scaling.PARAMETER_SETS), value=parameter_set,
-            description="fit", style={"description_width": "initial"}),
+            description="fit", style={"description_width": "initial", "button_width": "auto"}),
     }
 
     def render(compute: float, parameter_set: str) -> Any:

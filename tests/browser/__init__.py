@@ -1,0 +1,1 @@
+"""Every lesson opened, run and driven in JupyterLab under headless Chromium."""
