@@ -32,9 +32,11 @@ def notebook_name(assignment: str) -> str:
     return f"{assignment}.ipynb"
 
 
-def nbgrader(*args: str, cwd: Path, timeout: float = 1800,
-             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``nbgrader ARGS`` in ``cwd`` with this interpreter; never raises on failure."""
+def nbgrader_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment nbgrader runs in: single-threaded numerics, no display, alembic found.
+
+    ``env`` adds or overrides variables.
+    """
     environment = dict(os.environ)
     environment.pop("NBGRADER_EXECUTION", None)
     environment.setdefault("OMP_NUM_THREADS", "1")
@@ -45,9 +47,82 @@ def nbgrader(*args: str, cwd: Path, timeout: float = 1800,
                                            environment.get("PATH", "")])
     if env:
         environment.update(env)
+    return environment
+
+
+def nbgrader_command(*args: str) -> list[str]:
+    """The command line that runs ``nbgrader ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "nbgrader", *args]
+
+
+def nbgrader(*args: str, cwd: Path, timeout: float = 1800,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader ARGS`` in ``cwd`` with this interpreter; never raises on failure."""
     return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=environment,
+        nbgrader_command(*args), cwd=cwd, env=nbgrader_environment(env),
         capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@dataclass(frozen=True)
+class CourseSettings:
+    """Where nbgrader keeps everything of one course directory, as its configuration says."""
+
+    root: Path
+    course_id: str
+    db_url: str
+    source: Path
+    release: Path
+    submitted: Path
+    autograded: Path
+    feedback: Path
+
+    @property
+    def reports(self) -> Path:
+        """Where grading reports are written (``autograde/reports/``, ignored by git)."""
+        return self.root / "autograde" / "reports"
+
+    def notebooks(self, assignment: str) -> list[str]:
+        """Names (without ``.ipynb``) of the notebooks of ``assignment`` in the source folder."""
+        folder = self.source / assignment
+        return sorted(p.stem for p in folder.glob("*.ipynb"))
+
+    def submission(self, student: str, assignment: str) -> Path:
+        """A student's folder of ``assignment`` among the submissions."""
+        return self.submitted / student / assignment
+
+    def graded_notebook(self, student: str, assignment: str, notebook: str) -> Path:
+        """The autograded copy of one submitted notebook."""
+        return self.autograded / student / assignment / f"{notebook}.ipynb"
+
+
+def course_settings(root: str | os.PathLike[str] = REPO_ROOT) -> CourseSettings:
+    """Read the settings of the course directory ``root`` from its ``nbgrader_config.py``.
+
+    The file is executed as nbgrader executes it, so ``PHASELAB_GRADEBOOK_URL`` applies in the
+    same way. Directories nbgrader would default are defaulted likewise.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    root = Path(root).resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        raise FileNotFoundError(f"{root} is not a course directory: it has no nbgrader_config.py")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    course = config.CourseDirectory
+
+    def folder(name: str, default: str) -> Path:
+        value = course.get(name, default)
+        return Path(value) if Path(value).is_absolute() else root / value
+
+    return CourseSettings(
+        root=root,
+        course_id=course.get("course_id", "") or "default_course",
+        db_url=course.get("db_url", "") or f"sqlite:///{(root / 'gradebook.db').as_posix()}",
+        source=folder("source_directory", "source"),
+        release=folder("release_directory", "release"),
+        submitted=folder("submitted_directory", "submitted"),
+        autograded=folder("autograded_directory", "autograded"),
+        feedback=folder("feedback_directory", "feedback"),
     )
 
 

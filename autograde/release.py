@@ -1,16 +1,20 @@
-"""Regenerate the student versions in ``lessons/`` from ``solutions/``.
+"""Student versions: regenerating ``lessons/`` and releasing an assignment to a class.
 
 ``python -m autograde.release`` (or ``make lessons``) clears outputs from every source notebook
 and runs ``nbgrader generate_assignment`` for every assignment, without touching the gradebook.
+:func:`release_assignment` (``course-grade release``) releases one assignment to a class.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from autograde import notebooks
-from autograde.course import REPO_ROOT, assignments, nbgrader, notebook_name
+from autograde.course import CourseSettings, REPO_ROOT, assignments, nbgrader, notebook_name
+from autograde.gradebook import open_gradebook
 
 
 def clear_outputs(path: Path) -> bool:
@@ -40,6 +44,59 @@ def regenerate(root: Path = REPO_ROOT) -> list[str]:
         if result.returncode != 0:
             raise RuntimeError(f"nbgrader could not release {assignment}:\n{result.stderr}")
         done.append(assignment)
+    return done
+
+
+
+def parse_due(text: str) -> datetime:
+    """Read a due date like ``2025-03-01 17:00`` (UTC unless an offset is given) as naive UTC,
+    which is how nbgrader stores it."""
+    moment = datetime.fromisoformat(text.strip().replace(" UTC", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def release_assignment(settings: CourseSettings, assignment: str, *,
+                       due: datetime | None = None, exchange: str | None = None,
+                       folder: Path | None = None) -> list[str]:
+    """Release one assignment to a class; return one line per thing done.
+
+    ``nbgrader generate_assignment`` records the assignment in the gradebook (autograding needs
+    it) and regenerates ``lessons/<assignment>/``. Then, as asked: the due date is set, the
+    lesson is copied to nbgrader's exchange (``exchange`` is its root, ``""`` for the configured
+    one), and/or copied into ``folder`` with a zip beside it for a learning-management system.
+
+    Raises
+    ------
+    RuntimeError
+        If an nbgrader command fails (its log is in the message).
+    """
+    done = []
+    result = nbgrader("generate_assignment", assignment, "--force", cwd=settings.root)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader could not generate {assignment}:\n{result.stderr[-3000:]}")
+    done.append(f"generated {settings.release.name}/{assignment} and recorded it in the gradebook")
+    if due is not None:
+        with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+            gradebook.update_or_create_assignment(assignment, duedate=due)
+        done.append(f"due {due:%Y-%m-%d %H:%M} UTC")
+    if exchange is not None:
+        args = ["release_assignment", assignment, "--force"]
+        if exchange:
+            args.append(f"--Exchange.root={exchange}")
+        result = nbgrader(*args, cwd=settings.root)
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader could not release {assignment} to the exchange:\n"
+                               f"{result.stderr[-3000:]}")
+        done.append(f"released to the exchange {exchange or '(configured root)'}")
+    if folder is not None:
+        target = Path(folder) / assignment
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(settings.release / assignment, target)
+        archive = shutil.make_archive(str(target), "zip", root_dir=folder, base_dir=assignment)
+        done.append(f"copied to {target} and {archive}")
     return done
 
 

@@ -1,0 +1,1 @@
+"""Adversarial submissions of lesson 00 and the helpers that build them."""
