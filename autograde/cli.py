@@ -57,11 +57,12 @@ def _collect(settings: CourseSettings, args: argparse.Namespace) -> int:
 
 
 def _grade(settings: CourseSettings, args: argparse.Namespace) -> int:
-    from autograde.grading import failure_report, grade_class, save_report, summary_table
+    from autograde.grading import failure_report, save_report, summary_table
+    from autograde.safety import grade_safely
 
-    report = grade_class(settings, args.assignment, students=args.student or None,
-                         workers=args.workers, only_new=args.new,
-                         nbgrader_args=args.nbgrader_arg or (), progress=not args.no_progress)
+    report = grade_safely(settings, args.assignment, students=args.student or None,
+                          workers=args.workers, only_new=args.new,
+                          nbgrader_args=args.nbgrader_arg or (), progress=not args.no_progress)
     print(summary_table(report))
     print()
     print(failure_report(report))
@@ -92,7 +93,7 @@ def _regrade(settings: CourseSettings, args: argparse.Namespace) -> int:
 
     report = regrade(settings, args.assignment, students=args.student or None,
                      exercise=args.exercise, workers=args.workers,
-                     progress=not args.no_progress)
+                     nbgrader_args=args.nbgrader_arg or (), progress=not args.no_progress)
     print(summary_table(report.grading))
     print(failure_report(report.grading))
     print(report.text())
@@ -178,15 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--workers", type=int, help="parallel nbgrader processes (default: "
                                                      "one per core)")
         sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+        sub.add_argument("--nbgrader-arg", action="append", metavar="OPTION",
+                         help="extra nbgrader option for every worker, e.g. "
+                              "--nbgrader-arg=--Execute.timeout=30")
 
     sub = command("grade", _grade, "autograde submissions in parallel, with progress and a "
-                                   "report")
+                                   "report; tampered notebooks are rebuilt from the release, "
+                                   "hung or crashed kernels recovered (autograde/SECURITY.md)")
     grading_options(sub)
     sub.add_argument("--new", action="store_true",
-                     help="skip submissions already graded since they last changed")
-    sub.add_argument("--nbgrader-arg", action="append", metavar="OPTION",
-                     help="extra nbgrader option for every worker, e.g. "
-                          "--nbgrader-arg=--Execute.timeout=30")
+                     help="skip submissions already graded since they last changed (use it "
+                          "to finish an interrupted run)")
 
     sub = command("regrade", _regrade, "grade again: one student (--student) or one exercise "
                                        "after correcting its test (--exercise)")

@@ -257,9 +257,9 @@ def find_submissions(settings: CourseSettings, assignment: str,
 
 def is_current(settings: CourseSettings, submission: Submission,
                gradebook: Gradebook | None = None) -> bool:
-    """True if every notebook was autograded after the submission's last change (and, given
-    the gradebook, the gradebook holds a complete grade: a run stopped halfway leaves an
-    autograded copy but no grade)."""
+    """True if every notebook was autograded (executed, not only copied) after the
+    submission's last change and, given the gradebook, the gradebook holds a complete grade:
+    a run killed halfway can leave an autograded copy that never ran, or no grade."""
     files = [p for p in submission.folder.rglob("*") if p.is_file()]
     if not files:
         return False
@@ -268,10 +268,20 @@ def is_current(settings: CourseSettings, submission: Submission,
               for name in submission.notebooks]
     if not all(p.is_file() and p.stat().st_mtime >= changed for p in graded):
         return False
+    if not all(_was_executed(p) for p in graded):
+        return False
     if gradebook is None:
         return True
     state = submission_state(gradebook, submission.assignment, submission.student)
     return state is not None and state.graded
+
+
+def _was_executed(path: Path) -> bool:
+    try:
+        cells = nbformat.read(path, as_version=4).cells
+    except Exception:  # noqa: BLE001 - a half-written copy is simply not graded yet
+        return False
+    return any(c.get("execution_count") for c in cells if c.cell_type == "code")
 
 
 def pre_check(submissions: Sequence[Submission],

@@ -9,14 +9,15 @@ kept by nbgrader.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from autograde import notebooks
 from autograde.course import CourseSettings
 from autograde.export import exercise_rows
-from autograde.grading import GradingReport, grade_class
+from autograde.grading import GradingReport
 from autograde.release import release_assignment
+from autograde.safety import grade_safely
 
 
 @dataclass
@@ -49,7 +50,7 @@ def _scores(settings: CourseSettings, assignment: str) -> dict[tuple[str, str], 
 
 def regrade(settings: CourseSettings, assignment: str, *, students: Iterable[str] | None = None,
             exercise: str | None = None, workers: int | None = None,
-            progress: bool = True) -> RegradeReport:
+            nbgrader_args: Sequence[str] = (), progress: bool = True) -> RegradeReport:
     """Grade ``students`` (default: everyone who submitted) again, after refreshing the
     assignment's cells from ``solutions/`` when an ``exercise`` (a test cell's grade id) is
     named.
@@ -71,8 +72,8 @@ def regrade(settings: CourseSettings, assignment: str, *, students: Iterable[str
         release_assignment(settings, assignment)
     students = list(students) if students is not None else None
     before = _scores(settings, assignment)
-    grading = grade_class(settings, assignment, students=students, workers=workers,
-                          progress=progress)
+    grading = grade_safely(settings, assignment, students=students, workers=workers,
+                           nbgrader_args=nbgrader_args, progress=progress)
     after = _scores(settings, assignment)
     report = RegradeReport(grading, exercise)
     for key in sorted(after):

@@ -1,8 +1,8 @@
 """Grading that cannot be fooled or broken: repairing submissions and recovering from hangs.
 
-:func:`grade_safely` wraps :func:`autograde.grading.grade_class` with three protections that
-work on the submission files, outside the grading kernel (the kernel itself is guarded by
-:mod:`phaselab.sandbox`):
+:func:`grade_safely` is what ``course-grade grade`` and ``course-grade regrade`` run. It wraps
+:func:`autograde.grading.grade_class` with three protections that work on the submission files,
+outside the grading kernel (the kernel itself is guarded by :mod:`phaselab.sandbox`):
 
 1. **Repair before grading** (:class:`Repairer`, a pre-check). Every submitted notebook is
    compared with the released student version. A notebook whose structure was changed (test
@@ -29,12 +29,10 @@ The instructor guide's section on what is and is not protected is ``autograde/SE
 
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import json
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,11 +41,10 @@ from typing import Any, IO
 import nbformat
 
 from autograde import notebooks
-from autograde.course import CourseSettings, course_settings
-from autograde.gradebook import open_gradebook, submission_state
-from autograde.grading import (CURRENT, DEFAULT_PRE_CHECKS, FAILED, GRADED, MAX_NOTEBOOK_BYTES,
+from autograde.course import CourseSettings
+from autograde.grading import (DEFAULT_PRE_CHECKS, FAILED, GRADED, MAX_NOTEBOOK_BYTES,
                                GradingReport, Outcome, PreCheck, Submission, grade_class,
-                               _fill_scores, notebooks_present)
+                               notebooks_present)
 
 #: Where originals of repaired or patched submissions are kept (under the course root).
 ORIGINALS = Path("autograde") / "originals"
@@ -200,7 +197,7 @@ def inspect(submitted: Any, release: Any) -> Inspection:
                                  "flags) changed: restored from the release")
         if notebooks.is_answer(cell):
             found.answers[grade_id] = mine
-        elif mine.source != cell.source:
+        elif mine.source != cell.source and not _intact_earlier_release(mine):
             found.changes.append(f"{label} {grade_id} was edited: restored from the release")
     firsts = list(dict.fromkeys(order))
     if firsts != [g for g in released_ids if g in firsts]:
@@ -226,6 +223,17 @@ def inspect(submitted: Any, release: Any) -> Inspection:
     if kernel != wanted:
         found.changes.append(f"kernel {kernel!r} replaced by the course's {wanted!r}")
     return found
+
+
+def _intact_earlier_release(cell: Any) -> bool:
+    """Whether a locked cell is unchanged since an earlier release of the assignment (its
+    source still matches the checksum nbgrader recorded), as after a test was corrected and
+    released again. nbgrader replaces locked cells by the gradebook's copy in any case; this
+    only keeps such cells from being reported as edited by the student."""
+    from nbgrader.utils import compute_checksum
+
+    recorded = notebooks.nbgrader_meta(cell).get("checksum")
+    return bool(recorded) and compute_checksum(cell) == recorded
 
 
 def _added_code_cells(submitted: Any, release: Any) -> int:
@@ -501,33 +509,6 @@ def recover_student(settings: CourseSettings, assignment: str, outcome: Outcome,
 # Grading a class safely
 
 
-def completed_students(settings: CourseSettings, assignment: str,
-                       students: Iterable[str]) -> set[str]:
-    """Students whose grade is complete in the gradebook and whose autograded notebooks are
-    newer than their submission: the work a rerun may skip."""
-    done = set()
-    names = settings.notebooks(assignment)
-    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
-        for student in students:
-            folder = settings.submission(student, assignment)
-            files = [p for p in folder.rglob("*") if p.is_file()]
-            graded = [settings.graded_notebook(student, assignment, n) for n in names]
-            if not files or not all(p.is_file() for p in graded):
-                continue
-            if min(p.stat().st_mtime for p in graded) < max(p.stat().st_mtime for p in files):
-                continue
-            if not all(_was_executed(notebooks.read(p)) for p in graded):
-                continue  # copied in by nbgrader but never executed
-            state = submission_state(gradebook, assignment, student)
-            if state is not None and state.graded:
-                done.add(student)
-    return done
-
-
-def _was_executed(notebook: Any) -> bool:
-    return any(c.get("execution_count") for c in notebook.cells if c.cell_type == "code")
-
-
 def grade_safely(settings: CourseSettings, assignment: str, *,
                  students: Iterable[str] | None = None, workers: int | None = None,
                  only_new: bool = False, nbgrader_args: Sequence[str] = (),
@@ -538,18 +519,9 @@ def grade_safely(settings: CourseSettings, assignment: str, *,
     kernels off. Every repair and recovery is named in the student's ``reason``.
     """
     pre_checks, repairer = safe_pre_checks(settings)
-    chosen = None if students is None else sorted(set(students))
-    if only_new:
-        everyone = chosen if chosen is not None else sorted(
-            p.parent.name for p in settings.submitted.glob(f"*/{assignment}") if p.is_dir())
-        done = completed_students(settings, assignment, everyone)
-        chosen = [s for s in everyone if s not in done]
-    report = grade_class(settings, assignment, students=chosen, workers=workers,
-                         pre_checks=pre_checks, nbgrader_args=nbgrader_args,
-                         progress=progress)
-    if only_new:
-        _add_current(report, done)
-        _fill_scores(settings, assignment, report.outcomes)
+    report = grade_class(settings, assignment, students=students, workers=workers,
+                         only_new=only_new, pre_checks=pre_checks,
+                         nbgrader_args=nbgrader_args, progress=progress)
     extra: dict[str, list[str]] = {}
     if recover:
         for _ in range(MAX_RECOVERY_ROUNDS):
@@ -576,47 +548,9 @@ def grade_safely(settings: CourseSettings, assignment: str, *,
     return report
 
 
-def _add_current(report: GradingReport, done: set[str]) -> None:
-    known = {o.student for o in report.outcomes}
-    report.outcomes.extend(Outcome(s, CURRENT) for s in sorted(done - known))
-    for outcome in report.outcomes:
-        if outcome.student in done:
-            outcome.status = CURRENT
-    report.outcomes.sort(key=lambda o: o.student)
-
-
 def _merge(report: GradingReport, again: GradingReport) -> None:
     """Replace the outcomes of the students graded again."""
     fresh = {o.student: o for o in again.outcomes}
     report.outcomes[:] = [fresh.get(o.student, o) for o in report.outcomes]
     report.runs.extend(again.runs)
     report.wall_seconds += again.wall_seconds
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m autograde.safety ASSIGNMENT``: ``course-grade grade`` with these protections."""
-    from autograde.grading import failure_report, save_report, summary_table
-
-    parser = argparse.ArgumentParser(prog="python -m autograde.safety",
-                                     description=main.__doc__)
-    parser.add_argument("assignment")
-    parser.add_argument("--course", type=Path, default=Path.cwd())
-    parser.add_argument("--student", action="append", metavar="ID")
-    parser.add_argument("--workers", type=int)
-    parser.add_argument("--new", action="store_true")
-    parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument("--nbgrader-arg", action="append", metavar="OPTION")
-    args = parser.parse_args(argv)
-    settings = course_settings(args.course)
-    report = grade_safely(settings, args.assignment, students=args.student, workers=args.workers,
-                          only_new=args.new, nbgrader_args=args.nbgrader_arg or (),
-                          progress=not args.no_progress)
-    print(summary_table(report))
-    print()
-    print(failure_report(report))
-    print(f"\nreport: {save_report(report, settings)}")
-    return 1 if report.problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

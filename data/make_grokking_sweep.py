@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
 from phaselab.grokking import FAST, METRICS, SWEEP_COLUMNS, GrokConfig, History, train

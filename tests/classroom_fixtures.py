@@ -4,12 +4,13 @@ Thirty-one students, each a case the workflow must handle: correct answers, answ
 some exercises, each known wrong answer of ``tests/wrong_answers/00_orientation.py``, blank
 notebooks, a notebook missing from a zip, no submission at all, late submissions, renamed
 notebooks, a file named only by the student's name, an unreadable notebook and a notebook whose
-grading metadata was tampered with. Their submissions arrive as a folder downloaded from a
+grading metadata was tampered with (rebuilt from the release and graded on its answers). Their submissions arrive as a folder downloaded from a
 learning-management system (notebooks, zips and per-student folders, plus stray files), and
 every expected score is known from how the notebook was built.
 
 :func:`run_classroom` plays the instructor's term on a scratch copy of the course: release with
-a due date, roster, collect from the download, grade, export.
+a due date, roster, collect from the download, grade (as ``course-grade grade`` does, with
+:func:`autograde.safety.grade_safely`), export.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from autograde import notebooks
 from autograde.collect import CollectReport, collect_from_folder, read_timestamps
 from autograde.course import CourseSettings, REPO_ROOT, course_settings, make_scratch_course
 from autograde.export import ASSIGNMENT_COLUMNS, assignment_rows, exercise_rows, number
-from autograde.grading import GradingReport, grade_class
+from autograde.grading import GradingReport
 from autograde.release import release_assignment
 from autograde.roster import Student, import_roster, read_roster, write_roster
+from autograde.safety import grade_safely
 from tests.conftest import wrong_answer_cases
 
 ASSIGNMENT = "00-orientation"
@@ -59,7 +61,8 @@ class Pupil:
     submitted_at: datetime | None = None
     loses: frozenset[str] = frozenset()  # autograded cells that must score zero
     written: str = "blank"  # "blank" (scores 0 automatically) or "answered" (awaits a grader)
-    outcome: str = "graded"  # graded, missing (nothing collected), refused, failed
+    outcome: str = "graded"  # graded, missing (nothing collected) or refused
+    note: str = ""  # what the grading report must say about the submission
 
     @property
     def id(self) -> str:
@@ -137,7 +140,7 @@ def build_class(lesson: Lesson) -> list[Pupil]:
     add("renamed notebook", reference, "renamed", submitted_at=ON_TIME)
     add("unreadable notebook", reference, "corrupt", submitted_at=ON_TIME, outcome="refused")
     add("grading metadata tampered with", reference, "tampered", submitted_at=ON_TIME,
-        loses=frozenset(lesson.tests), outcome="failed")
+        note=f"test cell {lesson.tests[0]} was deleted: restored from the release")
     return pupils
 
 
@@ -215,7 +218,7 @@ def write_timestamps(path: Path, pupils: list[Pupil]) -> None:
 
 def expected_exercise_scores(pupil: Pupil, lesson: Lesson) -> dict[str, str]:
     """Each graded cell's expected score as the export writes it ("" for none)."""
-    if pupil.outcome in ("missing", "refused", "failed"):
+    if pupil.outcome in ("missing", "refused"):
         return {grade_id: "" for grade_id in lesson.points}
     scores = {test: number(0.0 if test in pupil.loses else lesson.points[test])
               for test in lesson.tests}
@@ -232,10 +235,10 @@ def expected_grades(pupils: list[Pupil], lesson: Lesson) -> list[dict[str, str]]
         code = sum(float(s or 0) for g, s in expected_exercise_scores(pupil, lesson).items()
                    if g != lesson.written)
         late = (pupil.submitted_at - DUE).total_seconds() if pupil.submitted_at else 0.0
-        reached = pupil.outcome in ("graded", "failed")
+        reached = pupil.outcome == "graded"
         penalty = code if reached and late > 0 else 0.0
         status = {"graded": "needs_manual_grade" if pupil.written == "answered" else "graded",
-                  "missing": "missing", "refused": "not_graded", "failed": "not_graded"}[pupil.outcome]
+                  "missing": "missing", "refused": "not_graded"}[pupil.outcome]
         rows.append({
             "assignment": ASSIGNMENT, "student_id": pupil.id, "last_name": who.last_name,
             "first_name": who.first_name, "email": who.email, "status": status,
@@ -323,7 +326,7 @@ def run_classroom(dest: Path, *, workers: int, db_url: str | None = None,
     import_roster(students, settings.db_url, settings.course_id)
     collected = collect_from_folder(settings, ASSIGNMENT, download, students,
                                     read_timestamps(times))
-    grading = grade_class(settings, ASSIGNMENT, workers=workers, progress=progress)
+    grading = grade_safely(settings, ASSIGNMENT, workers=workers, progress=progress)
     return ClassroomRun(settings, pupils, lesson, collected, grading,
                         assignment_rows(settings), exercise_rows(settings),
                         progress.getvalue() if isinstance(progress, io.StringIO) else "")

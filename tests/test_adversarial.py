@@ -1,7 +1,7 @@
 """Grading that cannot be fooled or broken: an adversarial class of lesson 00.
 
 One run of the grading command (:func:`autograde.safety.grade_safely`, what
-``python -m autograde.safety`` runs) grades every adversarial student of
+``course-grade grade`` runs) grades every adversarial student of
 ``tests/adversarial/cases.py`` together with honest ones, with a short per-cell time limit.
 For each case: the score is exactly what the honest part deserves, the instructor's report names
 the student and the problem, everyone else is graded normally, and the gradebook stays intact.
@@ -10,6 +10,7 @@ A second test kills the grading command in the middle (SIGKILL) and runs it agai
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import signal
@@ -24,7 +25,6 @@ import pytest
 from autograde import notebooks, safety
 from autograde.course import CourseSettings
 from autograde.export import exercise_rows, number
-from autograde.gradebook import open_gradebook
 from autograde.grading import GRADED, REFUSED, summary_table
 from autograde.release import release_assignment
 from tests.adversarial.cases import ASSIGNMENT, Case, build_cases
@@ -164,6 +164,42 @@ def test_suite_runs_in_a_few_minutes(run: Run) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Comparing a submission with the release (no grading)
+
+
+def _test_cell(notebook, grade_id: str = "ex1_exponent_tests"):
+    return next(c for g, c in notebooks.graded_cells(notebook) if g == grade_id)
+
+
+def test_an_edited_test_cell_is_reported_and_restored() -> None:
+    lesson = load_lesson()
+    submitted = notebooks.fill_answers(lesson.release, lesson.reference)
+    _test_cell(submitted).source = "pass  # the test is gone\n"
+    found = safety.inspect(submitted, lesson.release)
+    assert found.changes == ["test cell ex1_exponent_tests was edited: restored from the "
+                             "release"]
+    rebuilt = safety.rebuild(lesson.release, found.answers)
+    assert _test_cell(rebuilt).source == _test_cell(lesson.release).source
+
+
+def test_a_test_cell_from_an_earlier_release_is_not_called_edited() -> None:
+    """After ``course-grade regrade --exercise`` releases a corrected test, every hand-in still
+    holds the old one, untouched: its source matches the checksum nbgrader recorded."""
+    from nbgrader.utils import compute_checksum
+
+    lesson = load_lesson()
+    corrected = copy.deepcopy(lesson.release)
+    cell = _test_cell(corrected)
+    cell.source += "# corrected\n"
+    cell.metadata["nbgrader"]["checksum"] = compute_checksum(cell)
+    submitted = notebooks.fill_answers(lesson.release, lesson.reference)
+    assert safety.inspect(submitted, corrected).changes == []
+    forged = copy.deepcopy(submitted)  # edited, checksum left as it was: still caught
+    _test_cell(forged).source = "pass\n"
+    assert len(safety.inspect(forged, corrected).changes) == 1
+
+
+# --------------------------------------------------------------------------------------------
 # Crash safety
 
 
@@ -187,8 +223,8 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _grading_command(settings: CourseSettings, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "autograde.safety", ASSIGNMENT, "--course",
-            str(settings.root), "--workers", "2", "--no-progress", *extra]
+    return [sys.executable, "-m", "autograde.cli", "--course", str(settings.root), "grade",
+            ASSIGNMENT, "--workers", "2", "--no-progress", *extra]
 
 
 @slow

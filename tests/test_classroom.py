@@ -43,6 +43,7 @@ from autograde.progress import FAILS, NOT_STARTED, PASSES, student_progress
 from autograde.regrade import regrade
 from autograde.release import release_assignment
 from autograde.roster import RosterError, Student, read_roster
+from autograde.safety import grade_safely
 from tests.classroom_fixtures import (ASSIGNMENT, WRITTEN_ANSWER, ClassroomRun, expected_exercises,
                                       expected_grades, load_lesson, run_classroom, scratch_course)
 from tests.conftest import wrong_answer_cases
@@ -104,15 +105,12 @@ def test_every_student_is_accounted_for(run_name: str, request: pytest.FixtureRe
     run: ClassroomRun = request.getfixturevalue(run_name)
     outcomes = _by_student(run.grading)
     assert set(outcomes) == {p.id for p in run.pupils}
-    expected = {"graded": GRADED, "missing": MISSING, "refused": REFUSED, "failed": FAILED}
+    expected = {"graded": GRADED, "missing": MISSING, "refused": REFUSED}
     for pupil in run.pupils:
-        assert outcomes[pupil.id].status == expected[pupil.outcome], (pupil.id, pupil.case)
-    refused = outcomes["s30"]
-    assert "not a readable notebook" in refused.reason
-    failed = outcomes["s31"]
-    assert "metadata may be corrupted" in failed.reason
-    assert failed.exit_status == 1 and failed.attempts == 1
-    assert "There was an error processing assignment" in failed.log
+        outcome = outcomes[pupil.id]
+        assert outcome.status == expected[pupil.outcome], (pupil.id, pupil.case)
+        assert pupil.note in outcome.reason, (pupil.id, outcome.reason)
+    assert "is not valid JSON" in outcomes["s30"].reason
 
 
 @slow
@@ -135,7 +133,7 @@ def test_each_worker_grades_its_own_students_in_one_process(parallel: ClassroomR
     assert [run.worker for run in runs] == [0, 1]
     batches = [set(run.students) for run in runs]
     assert not batches[0] & batches[1]
-    dispatched = {p.id for p in parallel.pupils if p.outcome in ("graded", "failed")}
+    dispatched = {p.id for p in parallel.pupils if p.outcome == "graded"}
     assert batches[0] | batches[1] == dispatched
     for run in runs:  # each process really went through its whole batch
         assert set(run.started) == set(run.students)
@@ -145,7 +143,7 @@ def test_each_worker_grades_its_own_students_in_one_process(parallel: ClassroomR
 
 @slow
 def test_progress_bar_shows_count_elapsed_and_eta(parallel: ClassroomRun) -> None:
-    graded = len([p for p in parallel.pupils if p.outcome in ("graded", "failed")])
+    graded = len([p for p in parallel.pupils if p.outcome == "graded"])
     text = parallel.progress
     assert f"{graded}/{graded}" in text
     assert "<" in text and "submission" in text  # [elapsed<remaining, rate]
@@ -156,10 +154,11 @@ def test_summary_and_failure_report_name_every_problem(serial: ClassroomRun) -> 
     table = grading.summary_table(serial.grading)
     for pupil in serial.pupils:
         assert pupil.id in table
-    assert "27 graded, 1 failed, 1 refused, 2 missing" in table
+    assert "28 graded, 1 refused, 2 missing" in table
+    assert "s31" in table and "was deleted: restored from the release" in table
     report = grading.failure_report(serial.grading)
-    assert "s30: refused" in report and "s31: failed" in report
-    assert "exit status 1" in report
+    assert report.startswith("1 submission(s) could not be graded")
+    assert "s30: refused: " in report and "s31" not in report
 
 
 @slow
@@ -253,15 +252,13 @@ def test_the_formgrader_shows_written_answers_and_takes_marks(serial: ClassroomR
 
 @slow
 def test_grading_new_work_only_skips_what_is_graded(serial: ClassroomRun) -> None:
-    """``course-grade grade --new``: graded submissions are up to date; the one nbgrader could
-    not grade is tried again, the refused one refused again."""
-    report = grading.grade_class(serial.settings, ASSIGNMENT, only_new=True, workers=2,
-                                 progress=False)
+    """``course-grade grade --new``: graded submissions (the repaired one too) are up to date
+    and no nbgrader process is started; the refused one is refused again."""
+    report = grade_safely(serial.settings, ASSIGNMENT, only_new=True, workers=2, progress=False)
     statuses = {o.student: o.status for o in report.outcomes}
-    expected = {"graded": grading.CURRENT, "missing": MISSING, "refused": REFUSED,
-                "failed": FAILED}
+    expected = {"graded": grading.CURRENT, "missing": MISSING, "refused": REFUSED}
     assert statuses == {p.id: expected[p.outcome] for p in serial.pupils}
-    assert [run.students for run in report.runs] == [("s31",)]
+    assert report.runs == []
 
 
 @slow
@@ -338,6 +335,43 @@ def test_a_locked_sqlite_gradebook_loses_nothing(tmp_path: Path,
     assert max(o.attempts for o in report.outcomes) == 2
     rows = assignment_rows(settings)
     assert [(r["student_id"], r["score"]) for r in rows] == [("a1", "10"), ("a2", "10")]
+
+
+# --------------------------------------------------------------------------------------------
+# A submission nbgrader cannot grade: reported by the engine, repaired by the course's command
+
+
+@slow
+def test_tampered_metadata_fails_in_nbgrader_and_is_repaired_by_the_command(
+        tmp_path: Path) -> None:
+    """Plain ``grade_class`` reports nbgrader's failure with its exit status and log;
+    ``grade_safely`` (``course-grade grade``) rebuilds the notebook and grades its answers."""
+    settings = scratch_course(tmp_path / "course")
+    release_assignment(settings, ASSIGNMENT)
+    lesson = load_lesson()
+    notebook = notebooks.fill_answers(lesson.release, lesson.reference)
+    test_id = lesson.tests[0]
+    cell = next(c for g, c in notebooks.graded_cells(notebook) if g == test_id)
+    cell.metadata["nbgrader"]["grade_id"] = "renamed_by_student"
+    path = settings.submission("t1", ASSIGNMENT) / f"{ASSIGNMENT}.ipynb"
+    notebooks.write(notebook, path)
+
+    plain = grading.grade_class(settings, ASSIGNMENT, workers=1, progress=False)
+    [failed] = plain.outcomes
+    assert failed.status == FAILED and "metadata may be corrupted" in failed.reason
+    assert failed.exit_status == 1 and failed.attempts == 1
+    assert "There was an error processing assignment" in failed.log
+    report = grading.failure_report(plain)
+    assert "t1: failed" in report and "exit status 1" in report
+
+    safe = grade_safely(settings, ASSIGNMENT, workers=1, progress=False)
+    [repaired] = safe.outcomes
+    assert repaired.status == GRADED, repaired.reason
+    assert f"test cell {test_id} was deleted: restored from the release" in repaired.reason
+    assert [(r["student_id"], r["score"]) for r in assignment_rows(settings)] == [("t1", "10")]
+    kept = settings.root / "autograde" / "originals" / "t1" / ASSIGNMENT / path.name
+    assert "renamed_by_student" in kept.read_text()  # the original is kept aside
+    assert "renamed_by_student" not in path.read_text()  # nbgrader graded the rebuilt one
 
 
 # --------------------------------------------------------------------------------------------
