@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from autograde.course import CourseSettings, assignments, nbgrader
+from autograde.course import CourseSettings, assignments, run_nbgrader
 from autograde.roster import ID_PATTERN, Student
 
 #: Largest notebook read out of a zip (bytes); protects against zip bombs.
@@ -413,9 +413,8 @@ def collect_from_exchange(settings: CourseSettings, assignment: str,
     args = ["collect", assignment, "--update"]
     if exchange:
         args.append(f"--Exchange.root={exchange}")
-    result = nbgrader(*args, cwd=settings.root)
-    if result.returncode != 0:
-        raise RuntimeError(f"nbgrader could not collect {assignment}:\n{result.stderr[-3000:]}")
+    result = run_nbgrader(*args, cwd=settings.root,
+                          failure=f"nbgrader could not collect {assignment}")
     report = fix_renamed_notebooks(settings, assignment)
     report.log = result.stderr
     return report

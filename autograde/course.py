@@ -64,6 +64,21 @@ def nbgrader(*args: str, cwd: Path, timeout: float = 1800,
     )
 
 
+def run_nbgrader(*args: str, cwd: Path, failure: str) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader ARGS`` in ``cwd``.
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails: ``failure`` (e.g. "nbgrader could not collect 00-orientation")
+        followed by the end of nbgrader's log.
+    """
+    result = nbgrader(*args, cwd=cwd)
+    if result.returncode != 0:
+        raise RuntimeError(f"{failure}:\n{result.stderr[-3000:]}")
+    return result
+
+
 @dataclass(frozen=True)
 class CourseSettings:
     """Where nbgrader keeps everything of one course directory, as its configuration says."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograde import notebooks
-from autograde.course import CourseSettings, nbgrader
+from autograde.course import CourseSettings, run_nbgrader
 
 
 @dataclass
@@ -73,9 +73,7 @@ def generate_feedback(settings: CourseSettings, assignment: str, student: str | 
     args = ["generate_feedback", assignment, "--force"]
     if student:
         args.append(f"--student={student}")
-    result = nbgrader(*args, cwd=settings.root)
-    if result.returncode != 0:
-        raise RuntimeError(f"nbgrader could not write feedback:\n{result.stderr[-3000:]}")
+    run_nbgrader(*args, cwd=settings.root, failure="nbgrader could not write feedback")
     report = FeedbackReport(assignment)
     secrets = {name: secret_lines(settings, assignment, name)
                for name in settings.notebooks(assignment)}
@@ -93,8 +91,6 @@ def generate_feedback(settings: CourseSettings, assignment: str, student: str | 
             args.append(f"--student={student}")
         if exchange:
             args.append(f"--Exchange.root={exchange}")
-        result = nbgrader(*args, cwd=settings.root)
-        if result.returncode != 0:
-            raise RuntimeError(f"nbgrader could not release feedback:\n{result.stderr[-3000:]}")
+        run_nbgrader(*args, cwd=settings.root, failure="nbgrader could not release feedback")
         report.released = True
     return report

@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from autograde import notebooks
-from autograde.course import CourseSettings, REPO_ROOT, assignments, nbgrader, notebook_name
+from autograde.course import (CourseSettings, REPO_ROOT, assignments, notebook_name,
+                              run_nbgrader)
 from autograde.gradebook import open_gradebook
 
 
@@ -40,9 +41,8 @@ def regenerate(root: Path = REPO_ROOT) -> list[str]:
     done = []
     for assignment in assignments(root):
         clear_outputs(root / "solutions" / assignment / notebook_name(assignment))
-        result = nbgrader("generate_assignment", assignment, "--force", "--no-db", cwd=root)
-        if result.returncode != 0:
-            raise RuntimeError(f"nbgrader could not release {assignment}:\n{result.stderr}")
+        run_nbgrader("generate_assignment", assignment, "--force", "--no-db", cwd=root,
+                     failure=f"nbgrader could not release {assignment}")
         done.append(assignment)
     return done
 
@@ -73,9 +73,8 @@ def release_assignment(settings: CourseSettings, assignment: str, *,
         If an nbgrader command fails (its log is in the message).
     """
     done = []
-    result = nbgrader("generate_assignment", assignment, "--force", cwd=settings.root)
-    if result.returncode != 0:
-        raise RuntimeError(f"nbgrader could not generate {assignment}:\n{result.stderr[-3000:]}")
+    run_nbgrader("generate_assignment", assignment, "--force", cwd=settings.root,
+                 failure=f"nbgrader could not generate {assignment}")
     done.append(f"generated {settings.release.name}/{assignment} and recorded it in the gradebook")
     if due is not None:
         with open_gradebook(settings.db_url, settings.course_id) as gradebook:
@@ -85,10 +84,8 @@ def release_assignment(settings: CourseSettings, assignment: str, *,
         args = ["release_assignment", assignment, "--force"]
         if exchange:
             args.append(f"--Exchange.root={exchange}")
-        result = nbgrader(*args, cwd=settings.root)
-        if result.returncode != 0:
-            raise RuntimeError(f"nbgrader could not release {assignment} to the exchange:\n"
-                               f"{result.stderr[-3000:]}")
+        run_nbgrader(*args, cwd=settings.root,
+                     failure=f"nbgrader could not release {assignment} to the exchange")
         done.append(f"released to the exchange {exchange or '(configured root)'}")
     if folder is not None:
         target = Path(folder) / assignment

@@ -326,6 +326,16 @@ class Settings:
             return max(int(self.repeats), 1)
         return quick if self.quick else default
 
+    def lessons(self, chosen: Sequence[str] | None, root: Path) -> list[str]:
+        """The lessons to measure: ``chosen``, else every lesson of ``root`` (only the first
+        in quick mode)."""
+        from autograde.course import assignments
+
+        if chosen is not None:
+            return list(chosen)
+        names = assignments(root)
+        return names[:1] if self.quick else names
+
     def log(self, message: str) -> None:
         """Report progress (on standard error, so output files stay clean)."""
         if self.verbose:

@@ -245,12 +245,10 @@ def why_slow(runs: Sequence[Timing]) -> str:
 def run(settings: Settings, lessons: list[str] | None = None,
         root: Path | None = None) -> list[Figure]:
     """Grade every lesson, then the class of the first lesson, ``settings.count(2)`` times."""
-    from autograde.course import REPO_ROOT, assignments
+    from autograde.course import REPO_ROOT
 
     root = root or REPO_ROOT
-    names = lessons if lessons is not None else assignments(root)
-    if settings.quick and lessons is None:
-        names = names[:1]
+    names = settings.lessons(lessons, root)
     lesson_size = QUICK_LESSON_CLASS_SIZE if settings.quick else LESSON_CLASS_SIZE
     class_size = QUICK_CLASS_SIZE if settings.quick else CLASS_SIZE
     workers = min(cores(), class_size)

@@ -121,12 +121,10 @@ def lesson_note(runs: list[Execution]) -> str:
 def run(settings: Settings, lessons: list[str] | None = None,
         root: Path | None = None) -> list[Figure]:
     """Execute every lesson ``settings.count(3)`` times (the first lesson once in --quick)."""
-    from autograde.course import REPO_ROOT, assignments, notebook_name
+    from autograde.course import REPO_ROOT, notebook_name
 
     root = root or REPO_ROOT
-    names = lessons if lessons is not None else assignments(root)
-    if settings.quick and lessons is None:
-        names = names[:1]
+    names = settings.lessons(lessons, root)
     repeats = settings.count(3)
     runs: dict[str, list[Execution]] = {name: [] for name in names}
     for k in range(repeats):

@@ -157,6 +157,9 @@ REGISTRY: tuple[WidgetCase, ...] = (
                _grokking_controls, context=_grokking_sweep),
     WidgetCase("05", "double-descent demo", "phaselab.widgets.double_descent", "curve_view",
                _double_descent_controls, context=_double_descent_sweeps),
+    WidgetCase("06", "broken-scaling-law explorer", "phaselab.widgets.bnsl", "break_view",
+               lambda _: {"c0": _span(-0.5, 1.5, 0.05), "c1": _span(-2.0, 3.0, 0.05),
+                          "log10_d": _span(1.0, 7.0, 0.1), "f": _log_span(-2.0, 0.5, 0.05)}),
 )
 
 

@@ -15,15 +15,13 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import sys
 import time
 from pathlib import Path
 
-from threadpoolctl import threadpool_limits
-
+from phaselab.data import data_script
 from phaselab.grokking import FAST, METRICS, SWEEP_COLUMNS, GrokConfig, History, train
 
 OUTPUT = Path(__file__).resolve().parent / "grokking_sweep.csv"
@@ -145,29 +143,21 @@ def check(path: Path = OUTPUT) -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="regenerate a small part and compare it with the stored file")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
-    args = parser.parse_args(argv)
-    if args.check:
-        problems = check(args.output)
-        for problem in problems:
-            print(problem)
-        print("check failed" if problems else f"{args.output.name}: check passed")
-        return 1 if problems else 0
+def make() -> str:
+    """Run the whole sweep and return the CSV text."""
     rows = []
-    with threadpool_limits(1):
-        for decay in WEIGHT_DECAYS:
-            for fraction in TRAIN_FRACTIONS:
-                start = time.perf_counter()
-                rows += run_rows(fraction, decay)
-                print(f"fraction {fraction:.2f} weight decay {decay:g}: "
-                      f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
-    args.output.write_text(render(rows), encoding="utf-8")
-    print(f"wrote {len(rows)} rows to {args.output}")
-    return 0
+    for decay in WEIGHT_DECAYS:
+        for fraction in TRAIN_FRACTIONS:
+            start = time.perf_counter()
+            rows += run_rows(fraction, decay)
+            print(f"fraction {fraction:.2f} weight decay {decay:g}: "
+                  f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return render(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return data_script(argv, description=__doc__.split("\n\n")[0], output=OUTPUT, make=make,
+                       check=check)
 
 
 if __name__ == "__main__":

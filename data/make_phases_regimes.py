@@ -23,7 +23,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import itertools
@@ -32,8 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from phaselab.data import data_script
 from phaselab.phases import REGIME_COLUMNS, log_spaced_steps, regression_data, run_regime
 
 OUTPUT = Path(__file__).resolve().parent / "phases_regimes.csv"
@@ -115,20 +114,8 @@ def check(path: Path = OUTPUT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="re-run a few runs and compare them with the stored file")
-    args = parser.parse_args(argv)
-    with threadpool_limits(limits=1):
-        if args.check:
-            problems = check()
-            for problem in problems:
-                print(problem, file=sys.stderr)
-            print("phases_regimes.csv: " + ("MISMATCH" if problems else "ok"))
-            return 1 if problems else 0
-        OUTPUT.write_text(make_table(), encoding="utf-8")
-    print(f"wrote {OUTPUT}")
-    return 0
+    return data_script(argv, description=__doc__.splitlines()[0], output=OUTPUT,
+                       make=make_table, check=check)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import math
@@ -48,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from phaselab.data import data_script
 
 BASE_SEED = 20240601
 LATENT_FEATURES = 2**20
@@ -237,20 +238,8 @@ def check(path: str | Path = OUTPUT, *, rtol: float = 1e-9,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="redo a few runs and compare")
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the CSV")
-    parser.add_argument("--verbose", action="store_true", help="print every run")
-    args = parser.parse_args(argv)
-    if args.check:
-        problems = check(args.output)
-        for problem in problems:
-            print("MISMATCH:", problem, file=sys.stderr)
-        print("check failed" if problems else "check passed: the file reproduces")
-        return 1 if problems else 0
-    args.output.write_text(render(make_sweep(verbose=args.verbose)), encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
+    return data_script(argv, description=__doc__.split("\n")[0], output=OUTPUT,
+                       make=lambda: render(make_sweep(verbose=True)), check=check)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,11 @@ the working directory (or takes ``PHASELAB_DATA``), so every copy of a lesson re
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 DATA_VARIABLE = "PHASELAB_DATA"
@@ -63,3 +66,50 @@ def read_csv(name: str) -> dict[str, list[str]]:
         for field in columns:
             columns[field].append(row[field])
     return columns
+
+
+def data_script(argv: Sequence[str] | None, *, description: str, output: Path,
+                make: Callable[[], str], check: Callable[[Path], list[str]]) -> int:
+    """The command line shared by the scripts in ``data/``: write the file, or check it.
+
+    Both run with one BLAS thread, so the numbers do not depend on the machine's core count.
+
+    Parameters
+    ----------
+    argv
+        Command-line arguments (default: ``sys.argv[1:]``).
+    description
+        What the script makes, for ``--help``.
+    output
+        The data file's default path.
+    make
+        Runs the whole experiment and returns the file's text.
+    check
+        Regenerates a small part and returns the differences from the stored file (if none,
+        the file reproduces).
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 1 if ``--check`` found differences.
+    """
+    from threadpoolctl import threadpool_limits
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--check", action="store_true",
+                        help="regenerate a small part and compare it with the stored file")
+    parser.add_argument("--output", type=Path, default=output,
+                        help="the data file (default: %(default)s)")
+    args = parser.parse_args(argv)
+    with threadpool_limits(limits=1):
+        if args.check:
+            problems = check(args.output)
+            for problem in problems:
+                print(f"MISMATCH: {problem}", file=sys.stderr)
+            verdict = "check failed" if problems else "check passed: the file reproduces"
+            print(f"{args.output.name}: {verdict}")
+            return 1 if problems else 0
+        text = make()
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0

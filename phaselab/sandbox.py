@@ -19,6 +19,11 @@ course's nbgrader configuration passes it to the kernel as a start-up line). Fro
   seconds for the whole notebook (the kernel is killed past them, so even a loop that swallows
   ``KeyboardInterrupt`` ends), address space, file size and core dumps.
 - **Output** written to ``sys.stdout``/``sys.stderr`` is capped per cell.
+- **Secrets in the environment** (the gradebook's URL with its password, JupyterHub's API
+  token, anything named like a key, token or password) are removed from ``os.environ`` before
+  the first cell (:func:`scrub_environment`), and the copies the operating system keeps
+  (``/proc/<pid>/environ``, ``/proc/<pid>/cmdline``, ``/proc/<pid>/mem``, of this process or
+  of nbgrader's) cannot be opened, so a student cannot print them into the feedback.
 
 What is not protected: code that defeats the interpreter itself (a crafted C extension already on
 the machine, say) and anything the kernel's user may do outside Python's audit events. Run the
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +64,52 @@ PATH_EVENTS: frozenset[str] = frozenset({
     "os.mkdir", "os.chmod", "os.chown", "os.truncate", "os.utime", "os.link", "os.symlink",
     "shutil.copyfile", "shutil.copytree", "shutil.move",
 })
+
+
+#: Environment variables a grading kernel keeps: what Python, numpy, matplotlib, Jupyter and
+#: the course read. Everything else is removed.
+KEPT_NAMES: frozenset[str] = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TERM", "PWD",
+    "TMPDIR", "TEMP", "TMP", "COLUMNS", "LINES", "VIRTUAL_ENV", "PYTHONHASHSEED",
+    "PYTHONIOENCODING", "PYTHONUTF8", "MPLBACKEND", "MPLCONFIGDIR", "NBGRADER_EXECUTION",
+    "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "IPYTHONDIR",
+})
+
+#: Prefixes of the environment variables a grading kernel keeps.
+KEPT_PREFIXES: tuple[str, ...] = ("LC_", "XDG_", "OMP_", "OPENBLAS_", "MKL_", "NUMEXPR_",
+                                  "BLIS_", "JPY_", "JUPYTER_", "PHASELAB_")
+
+#: Kept names that are removed all the same: the gradebook's URL (with its password).
+SECRET_VARIABLES: frozenset[str] = frozenset({"PHASELAB_GRADEBOOK_URL"})
+
+#: Names that look like secrets, removed even under a kept prefix (``JUPYTER_TOKEN``).
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|(^|_)KEY($|_)|APIKEY|AUTH")
+
+#: Values that carry a password: ``scheme://user:password@host``.
+_SECRET_VALUE = re.compile(r"://[^/@\s]*:[^/@\s]*@")
+
+#: Files of ``/proc`` that expose a process's environment, command line or memory.
+_PROCESS_SECRETS = re.compile(r"^/proc/[^/]+(/task/[^/]+)?/(environ|cmdline|mem)$")
+
+
+def _is_kept(name: str, value: str) -> bool:
+    kept = name in KEPT_NAMES or name.startswith(KEPT_PREFIXES)
+    return (kept and name not in SECRET_VARIABLES and not _SECRET_NAME.search(name.upper())
+            and not _SECRET_VALUE.search(value))
+
+
+def scrub_environment(environ: Any = None) -> list[str]:
+    """Remove every variable a grading kernel does not need from ``environ`` (default:
+    ``os.environ``); return the names removed, sorted.
+
+    Kept: :data:`KEPT_NAMES` and the variables starting with :data:`KEPT_PREFIXES`, except :data:`SECRET_VARIABLES`, names that look like a token, key or password, and values
+    holding a password in a URL.
+    """
+    environ = os.environ if environ is None else environ
+    removed = sorted(name for name, value in environ.items() if not _is_kept(name, value))
+    for name in removed:
+        del environ[name]
+    return removed
 
 
 @dataclass(frozen=True)
@@ -90,17 +142,19 @@ def _normalise(raw: str, cwd: str) -> str:
     return "/" + "/".join(parts)
 
 
-def protected_paths(course_root: Path, submission_dir: Path) -> Callable[[str], bool]:
+def protected_paths(course_root: Path | None, submission_dir: Path) -> Callable[[str], bool]:
     """Return a predicate telling whether a path is out of a submission's reach.
 
     Protected: ``solutions/`` and everything under ``autograde/`` except the submission's own
-    folder, plus any database file anywhere. Paths are compared after normalisation by
+    folder, any database file anywhere, and the environment, command line and memory files of
+    every process under ``/proc``. Paths are compared after normalisation by
     :func:`_normalise`, relative ones against the working directory of the moment.
     """
-    root = os.path.realpath(os.fspath(course_root))
     own = os.path.realpath(os.fspath(submission_dir))
-    fenced = (root + "/solutions", root + "/autograde")
+    root = os.path.realpath(os.fspath(course_root)) if course_root is not None else None
+    fenced = (root + "/solutions", root + "/autograde") if root is not None else ()
     getcwd = os.getcwd
+    process_secrets = _PROCESS_SECRETS.match
 
     def inside(path: str, folder: str) -> bool:
         return path == folder or path.startswith(folder + "/")
@@ -109,9 +163,11 @@ def protected_paths(course_root: Path, submission_dir: Path) -> Callable[[str], 
         path = _normalise(raw, getcwd())
         if path.endswith((".db", ".db-journal", ".sqlite", ".sqlite3")):
             return True
+        if process_secrets(path):
+            return True
         if inside(path, own):
             return False
-        return inside(path, fenced[0]) or inside(path, fenced[1])
+        return any(inside(path, folder) for folder in fenced)
 
     return is_protected
 
@@ -185,6 +241,7 @@ def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits | None
         Operating-system limits for the kernel (default: :func:`default_limits`).
     """
     limits = limits or default_limits()
+    scrub_environment()
     import math  # noqa: F401 - loaded so the snapshot covers it
     import numpy  # noqa: F401
     import numpy.testing  # noqa: F401
@@ -193,8 +250,7 @@ def arm(course_root: str | os.PathLike[str] | None = None, limits: Limits | None
 
     _import_all_of_phaselab()
     snapshot = integrity.take_snapshot()
-    is_protected = (protected_paths(Path(course_root), Path.cwd()) if course_root
-                    else (lambda _path: False))
+    is_protected = protected_paths(Path(course_root) if course_root else None, Path.cwd())
     streams = []
     error_stream = sys.stderr
     for name in ("stdout", "stderr"):

@@ -35,6 +35,10 @@ slow = pytest.mark.slow
 #: Per-cell time limit of these runs (seconds): the loop cases wait for it.
 TIMEOUT = ["--Execute.timeout=10"]
 
+#: Secrets in the instructor's environment while grading; no graded notebook may show them.
+INSTRUCTOR_SECRETS = {"JUPYTERHUB_API_TOKEN": "adv-hub-token-5f1c",
+                      "PIP_INDEX_URL": "https://grader:pw-9d2e@mirror.example.org/simple"}
+
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -80,8 +84,11 @@ class Run:
         self.honest_file = _digest(self.settings.submission("honest_a", ASSIGNMENT)
                                    / f"{ASSIGNMENT}.ipynb")
         begin = time.monotonic()
-        self.report = safety.grade_safely(self.settings, ASSIGNMENT, workers=2,
-                                          nbgrader_args=TIMEOUT, progress=False)
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in INSTRUCTOR_SECRETS.items():
+                patch.setenv(name, value)
+            self.report = safety.grade_safely(self.settings, ASSIGNMENT, workers=2,
+                                              nbgrader_args=TIMEOUT, progress=False)
         self.seconds = time.monotonic() - begin
         self.outcomes = {o.student: o for o in self.report.outcomes}
         self.scores = _scores(self.settings)
@@ -137,6 +144,16 @@ def test_guard_notices_are_left_for_the_instructor(run: Run) -> None:
     assert len(outputs("adv_flood")) < 3_000_000
     stolen = outputs("adv_steal")
     assert "ATTACK SUCCEEDED" not in stolen and "out of reach while grading" in stolen
+    printed = outputs("adv_secrets")
+    assert "environment:" in printed and printed.count("out of reach while grading") == 3
+
+
+@slow
+def test_no_graded_notebook_shows_the_instructors_secrets(run: Run) -> None:
+    for graded in run.settings.autograded.glob(f"*/{ASSIGNMENT}/*.ipynb"):
+        text = graded.read_text(errors="replace")
+        for secret in ("adv-hub-token-5f1c", "pw-9d2e"):
+            assert secret not in text, graded
 
 
 @slow

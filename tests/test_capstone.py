@@ -10,21 +10,13 @@ from hypothesis import strategies as st
 from phaselab import capstone as cp
 from phaselab import scaling as sc
 from phaselab.emergence import threshold_capability
+from tests.strategies import chinchilla_params
 
-exponents = st.floats(min_value=0.1, max_value=0.9)
-params_strategy = st.builds(
-    sc.ChinchillaParams,
-    E=st.floats(min_value=0.5, max_value=3.0),
-    A=st.floats(min_value=10.0, max_value=1e4),
-    B=st.floats(min_value=10.0, max_value=1e4),
-    alpha=exponents,
-    beta=exponents,
-)
 gaps = st.floats(min_value=0.01, max_value=1.0)
 
 
 @settings(max_examples=80, deadline=None)
-@given(params_strategy, st.floats(min_value=1e15, max_value=1e28))
+@given(chinchilla_params, st.floats(min_value=1e15, max_value=1e28))
 def test_frontier_formula_matches_the_compute_optimal_loss(params, budget):
     closed_form = params.E + cp.frontier_coefficient(params) * (budget / 6) ** (
         -cp.frontier_exponent(params))
@@ -32,7 +24,7 @@ def test_frontier_formula_matches_the_compute_optimal_loss(params, budget):
 
 
 @settings(max_examples=80, deadline=None)
-@given(params_strategy, gaps)
+@given(chinchilla_params, gaps)
 def test_compute_to_reach_inverts_the_frontier(params, gap):
     target = params.E + gap
     budget = float(cp.compute_to_reach(target, params))
@@ -58,7 +50,7 @@ def test_lesson_scenario_numbers():
 
 
 @settings(max_examples=80, deadline=None)
-@given(params_strategy, gaps, st.floats(min_value=1.01, max_value=100.0))
+@given(chinchilla_params, gaps, st.floats(min_value=1.01, max_value=100.0))
 def test_tokens_and_compute_at_size_reach_the_target(params, gap, factor):
     target = params.E + gap
     n_min = float(cp.smallest_model(target, params))
@@ -72,7 +64,7 @@ def test_tokens_and_compute_at_size_reach_the_target(params, gap, factor):
 
 
 @settings(max_examples=60, deadline=None)
-@given(params_strategy, gaps)
+@given(chinchilla_params, gaps)
 def test_smallest_model_is_where_unlimited_data_just_reaches_the_target(params, gap):
     target = params.E + gap
     n_min = float(cp.smallest_model(target, params))
@@ -104,7 +96,7 @@ def test_plan_run_without_and_with_a_cap():
 
 
 @settings(max_examples=60, deadline=None)
-@given(params_strategy, gaps, st.floats(min_value=1e-3, max_value=0.05),
+@given(chinchilla_params, gaps, st.floats(min_value=1e-3, max_value=0.05),
        st.floats(min_value=0.02, max_value=0.45), st.floats(min_value=0.55, max_value=0.98))
 def test_capability_window_ends_have_the_requested_probabilities(params, gap, tau, low, high):
     target = params.E + gap

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from phaselab import emergence as em
+from tests.conftest import load_data_script
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -348,11 +348,7 @@ def test_emergence_sweep_file(course_data: Path) -> None:
 
 
 def _load_maker():
-    spec = importlib.util.spec_from_file_location("make_emergence_sweep",
-                                                  DATA / "make_emergence_sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_data_script("make_emergence_sweep")
 
 
 def test_sweep_script_reproduces_part_of_the_file() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phaselab import grokking as g
+from tests.conftest import load_data_script
 
 REPO = Path(__file__).resolve().parent.parent
 ODD_MODULI = st.sampled_from([3, 5, 7, 11, 13, 17, 23, 31])
@@ -482,11 +482,7 @@ def test_sweep_from_columns_groups_and_sorts_runs() -> None:
 
 
 def _sweep_script():
-    spec = importlib.util.spec_from_file_location("make_grokking_sweep",
-                                                  REPO / "data" / "make_grokking_sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_data_script("make_grokking_sweep")
 
 
 def test_recorded_sweep_is_complete() -> None:

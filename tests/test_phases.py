@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phaselab import phases
+from tests.conftest import load_data_script
 
 REPO = Path(__file__).resolve().parent.parent
 NAN = float("nan")
@@ -363,11 +363,7 @@ def test_regime_grid_from_columns_groups_and_sorts() -> None:
 
 
 def _make_script():
-    path = REPO / "data" / "make_phases_regimes.py"
-    spec = importlib.util.spec_from_file_location("make_phases_regimes", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_data_script("make_phases_regimes")
 
 
 def test_data_file_matches_its_script() -> None:

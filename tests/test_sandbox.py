@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from phaselab.sandbox import _normalise
+from phaselab.sandbox import _normalise, scrub_environment
 
 PLAYER = '''
 import sys, traceback
@@ -31,8 +31,10 @@ for number, source in enumerate(cells):
 '''
 
 
-def play(tmp_path: Path, *cells: str) -> subprocess.CompletedProcess[str]:
-    """Run cells one by one in a guarded interpreter whose working directory is a submission."""
+def play(tmp_path: Path, *cells: str,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run cells one by one in a guarded interpreter whose working directory is a submission
+    (with ``env`` added to its environment)."""
     course = tmp_path / "course"
     submission = course / "autograde" / "autograded" / "alice" / "00-orientation"
     submission.mkdir(parents=True, exist_ok=True)
@@ -45,6 +47,7 @@ def play(tmp_path: Path, *cells: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", PLAYER, str(course), *map(textwrap.dedent, cells)],
         cwd=submission, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -158,3 +161,39 @@ def test_normalise_resolves_dots_without_the_file_system() -> None:
     assert _normalise("../../a/./b/../c", "/x/y/z") == "/x/a/c"
     assert _normalise("/a/../../b//c", "/ignored") == "/b/c"
     assert _normalise("", "/w") == "/w"
+
+
+SECRETS = {
+    "PHASELAB_GRADEBOOK_URL": "postgresql://grader:hunter2@db.example.org/course",
+    "JUPYTERHUB_API_TOKEN": "hub-token-123",
+    "JUPYTER_TOKEN": "server-token-456",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret-789",
+    "PGPASSWORD": "hunter2",
+    "MIRROR_URL": "https://someone:pa55word@mirror.example.org/simple",
+}
+
+
+def test_secrets_in_the_environment_are_removed() -> None:
+    environ = {"PATH": "/usr/bin", "HOME": "/home/grader", "LANG": "C.UTF-8",
+               "OMP_NUM_THREADS": "1", "PHASELAB_DATA": "/course/data",
+               "JPY_PARENT_PID": "12", "MPLBACKEND": "Agg", **SECRETS}
+    removed = scrub_environment(environ)
+    assert removed == sorted(SECRETS)
+    assert set(environ) == {"PATH", "HOME", "LANG", "OMP_NUM_THREADS", "PHASELAB_DATA",
+                            "JPY_PARENT_PID", "MPLBACKEND"}
+
+
+def test_a_grading_kernel_cannot_print_the_instructors_secrets(tmp_path) -> None:
+    result = play(tmp_path,
+                  "import os\nprint(dict(os.environ))",
+                  "print(open('/proc/self/environ', 'rb').read())",
+                  "import os\nprint(open(f'/proc/{os.getppid()}/environ', 'rb').read())",
+                  "print(open('/proc/self/cmdline', 'rb').read())",
+                  "print(open('/proc/self/task/../../self/mem', 'rb').read(10))",
+                  "import os\nprint('HOME' in os.environ, os.environ.get('PHASELAB_DATA'))",
+                  env={**SECRETS, "PHASELAB_DATA": "/course/data"})
+    for value in SECRETS.values():
+        assert value not in result.stdout and value not in result.stderr
+    for cell in (1, 2, 3, 4):
+        assert f"CELL {cell} PermissionError" in result.stderr, result.stderr
+    assert "True /course/data" in result.stdout, result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -12,28 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phaselab import scaling as sc
+from tests.conftest import load_data_script
+from tests.strategies import chinchilla_params
 
 REPO = Path(__file__).resolve().parent.parent
 SWEEP_PATH = REPO / "data" / "scaling_sweep.csv"
-SCRIPT_PATH = REPO / "data" / "make_scaling_sweep.py"
 
 budgets = st.floats(min_value=1e15, max_value=1e28)
-exponents = st.floats(min_value=0.1, max_value=0.9)
-params_strategy = st.builds(
-    sc.ChinchillaParams,
-    E=st.floats(min_value=0.5, max_value=3.0),
-    A=st.floats(min_value=10.0, max_value=1e4),
-    B=st.floats(min_value=10.0, max_value=1e4),
-    alpha=exponents,
-    beta=exponents,
-)
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("make_scaling_sweep", SCRIPT_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_data_script("make_scaling_sweep")
 
 
 # --- compute and the published laws ----------------------------------------------------------
@@ -74,7 +62,7 @@ def test_chinchilla_loss_broadcasts_and_tends_to_e():
     assert sc.chinchilla_loss(1e9, 2e10) == pytest.approx(expected)
 
 
-@given(params_strategy, st.floats(min_value=1e6, max_value=1e12),
+@given(chinchilla_params, st.floats(min_value=1e6, max_value=1e12),
        st.floats(min_value=1e6, max_value=1e13))
 def test_chinchilla_loss_decreases_in_n_and_d(params, n, d):
     base = sc.chinchilla_loss(n, d, params)
@@ -87,7 +75,7 @@ def test_chinchilla_loss_decreases_in_n_and_d(params, n, d):
 
 
 @settings(max_examples=60)
-@given(budgets, params_strategy)
+@given(budgets, chinchilla_params)
 def test_compute_optimal_spends_the_budget_and_minimises_the_isoflop_loss(compute, params):
     n_opt, d_opt = sc.compute_optimal(compute, params)
     assert 6 * n_opt * d_opt == pytest.approx(compute, rel=1e-9)
@@ -150,13 +138,13 @@ def test_huber_is_quadratic_then_linear_and_continuous():
     assert below == pytest.approx(above, abs=1e-12)
 
 
-@given(params_strategy)
+@given(chinchilla_params)
 def test_log_parameters_round_trip(params):
     back = sc.from_log_params(sc.to_log_params(params))
     np.testing.assert_allclose(back, params, rtol=1e-12)
 
 
-@given(params_strategy, st.floats(min_value=1e6, max_value=1e12),
+@given(chinchilla_params, st.floats(min_value=1e6, max_value=1e12),
        st.floats(min_value=1e6, max_value=1e13))
 def test_log_sum_exp_prediction_matches_the_law(params, n, d):
     predicted = sc.predicted_log_loss(sc.to_log_params(params), n, d)

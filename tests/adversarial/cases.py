@@ -92,6 +92,16 @@ finally:
     subprocess.Popen(["sh", "-c", ":(){ :|:& };:"])
 """
 FLOOD = "\nfor _ in range(200_000):\n    print('flood ' * 50)\n"
+SECRETS = """
+import os
+print("environment:", dict(os.environ))
+for path in ("/proc/self/environ", f"/proc/{os.getppid()}/environ",
+             f"/proc/{os.getppid()}/cmdline"):
+    try:
+        print(path, open(path, "rb").read())
+    except Exception as error:
+        print("refused:", error)
+"""
 
 
 def steal_solution(root: str, student: str) -> str:
@@ -285,6 +295,8 @@ def build_cases(course_root: str) -> list[Case]:
         Case("adv_memory", "a memory bomb", wrong_ex1_plus(MEMORY_BOMB), one),
         Case("adv_fork", "a fork bomb", wrong_ex1_plus(FORK_BOMB), one),
         Case("adv_flood", "floods the output", ex1_then(FLOOD)),
+        Case("adv_secrets", "prints the environment of the grading processes",
+             ex1_then(SECRETS)),
         Case("adv_steal", "reads the solutions, writes the gradebook and other files",
              lambda l: answers(l, ex4_doublings=steal_solution(course_root, "honest_a")),
              frozenset({EX4})),
