@@ -26,10 +26,13 @@ from benchmarks.core import Figure, Settings, at_most, blas_threads, format_numb
 GROUP = "widgets"
 TITLE = "Widget callbacks"
 DESCRIPTION = (
-    "Time of one call of each demo's pure compute function (what a slider move recomputes; "
-    "the matplotlib drawing is not timed), over many control settings drawn at random from the "
-    "sliders' ranges, after one untimed warm-up call. Data the demo loads or precomputes once "
-    "is built before timing. BLAS uses its default thread count, as in a learner's kernel."
+    "Two figures per demo. *Compute*: one call of the demo's pure compute function (what a "
+    "slider move recomputes), over many control settings drawn at random from the sliders' "
+    "ranges, after one untimed warm-up call. *Redraw*: one slider move on the real widget, in "
+    "the kernel, from setting the control's value to the new PNG in the image widget (compute, "
+    "matplotlib figure, PNG encoding; the browser's transport and display are not included). "
+    "Data the demo loads or precomputes once is built before timing. BLAS uses its default "
+    "thread count, as in a learner's kernel."
 )
 
 #: Goal of the issue: the median callback.
@@ -38,6 +41,10 @@ LATENCY_GOAL = at_most(50.0, "ms")
 #: Control settings timed per demo (normal run, quick run).
 SETTINGS_PER_WIDGET = 200
 QUICK_SETTINGS_PER_WIDGET = 30
+
+#: Slider moves timed per demo on the real widget (normal run, quick run).
+REDRAWS_PER_WIDGET = 20
+QUICK_REDRAWS_PER_WIDGET = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +66,9 @@ class WidgetCase:
     valid
         Given the context and one setting, whether the demo offers it (e.g. only settings that
         exist in a precomputed grid); ``None`` accepts every combination.
+    builder
+        The function of ``module`` that builds the widget from the context (``None``: the
+        redraw is not timed).
     """
 
     lesson: str
@@ -68,11 +78,17 @@ class WidgetCase:
     controls: Callable[[tuple[Any, ...]], Mapping[str, Sequence[Any]]]
     context: Callable[[], tuple[Any, ...]] | None = None
     valid: Callable[[tuple[Any, ...], Mapping[str, Any]], bool] | None = None
+    builder: str | None = None
 
     @property
     def name(self) -> str:
         """The figure's name."""
         return f"lesson {self.lesson} {self.title}: `{self.function}`"
+
+    @property
+    def redraw_name(self) -> str:
+        """The name of the redraw figure."""
+        return f"lesson {self.lesson} {self.title}: redraw after a slider move"
 
 
 def _span(low: float, high: float, step: float) -> list[float]:
@@ -146,20 +162,23 @@ def _double_descent_controls(context: tuple[Any, ...]) -> dict[str, list[Any]]:
 REGISTRY: tuple[WidgetCase, ...] = (
     WidgetCase("00", "power-law demo", "phaselab.widgets.powerlaw", "powerlaw_view",
                lambda _: {"exponent": _span(0.05, 1.0, 0.05), "floor": _span(0.0, 3.0, 0.1),
-                          "scale": _span(0.5, 20.0, 0.5)}),
+                          "scale": _span(0.5, 20.0, 0.5)}, builder="build"),
     WidgetCase("01", "compute-budget explorer", "phaselab.widgets.scaling", "budget_view",
-               _scaling_controls),
+               _scaling_controls, builder="build_compute_explorer"),
     WidgetCase("02", "regime explorer", "phaselab.widgets.phases", "explorer_state",
-               _regime_controls, context=_regime_grid, valid=_regime_exists),
+               _regime_controls, context=_regime_grid, valid=_regime_exists,
+               builder="build_explorer"),
     WidgetCase("03", "emergence explorer", "phaselab.widgets.emergence", "explorer_curves",
-               _emergence_controls),
+               _emergence_controls, builder="build_explorer"),
     WidgetCase("04", "grokking sweep explorer", "phaselab.widgets.grokking", "sweep_view",
-               _grokking_controls, context=_grokking_sweep),
+               _grokking_controls, context=_grokking_sweep, builder="build_sweep_explorer"),
     WidgetCase("05", "double-descent demo", "phaselab.widgets.double_descent", "curve_view",
-               _double_descent_controls, context=_double_descent_sweeps),
+               _double_descent_controls, context=_double_descent_sweeps,
+               builder="build_double_descent_demo"),
     WidgetCase("06", "broken-scaling-law explorer", "phaselab.widgets.bnsl", "break_view",
                lambda _: {"c0": _span(-0.5, 1.5, 0.05), "c1": _span(-2.0, 3.0, 0.05),
-                          "log10_d": _span(1.0, 7.0, 0.1), "f": _log_span(-2.0, 0.5, 0.05)}),
+                          "log10_d": _span(1.0, 7.0, 0.1), "f": _log_span(-2.0, 0.5, 0.05)},
+               builder="build"),
 )
 
 
@@ -236,6 +255,87 @@ def measure(case: WidgetCase, count: int, settings: Settings | None = None) -> F
     return figure
 
 
+def slider_moves(controls: Mapping[str, Any], count: int, *,
+                 seed: int = 0) -> list[tuple[str, Any]]:
+    """``count`` moves ``(control name, new value)`` of a built widget's ``controls``, drawn at
+    random: each control in turn, each move to a value other than the one before it."""
+    rng = np.random.default_rng(seed)
+    names = sorted(controls)
+    current = {name: controls[name].value for name in names}
+    moves = []
+    for k in range(count):
+        name = names[k % len(names)]
+        options = _positions(controls[name])
+        choices = [v for v in options if v != current[name]]
+        if not choices:
+            continue
+        value = choices[int(rng.integers(len(choices)))]
+        moves.append((name, value))
+        current[name] = value
+    return moves
+
+
+def _positions(control: Any) -> list[Any]:
+    """The values a control offers: a dropdown's options, a check box's two states, a slider's
+    positions."""
+    if isinstance(control.value, bool):
+        return [False, True]
+    options = getattr(control, "options", None)
+    if options:
+        return [value for _label, value in options] if isinstance(options[0], tuple) else list(
+            options)
+    if hasattr(control, "base"):  # a log slider: exponents from min to max
+        return _log_span(control.min, control.max, control.step)
+    return _span(control.min, control.max, control.step)
+
+
+def measure_redraw(case: WidgetCase, count: int, settings: Settings | None = None,
+                   *, compute: Figure | None = None) -> Figure | None:
+    """Time ``count`` slider moves on the real widget of ``case`` (``None`` without a
+    builder); ``compute`` is the demo's compute figure, quoted when the goal is missed."""
+    if case.builder is None:
+        return None
+    log = settings.log if settings else (lambda _message: None)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        build = getattr(importlib.import_module(case.module), case.builder)
+        context = case.context() if case.context else ()
+        box = build(*context)
+        moves = slider_moves(box.controls, count + 1)
+        log(f"{case.redraw_name}: {len(moves) - 1} moves")
+        latencies = []
+        for name, value in moves:
+            before = box.image.value
+            start = time.perf_counter()
+            box.controls[name].value = value
+            latencies.append((time.perf_counter() - start) * 1e3)
+            if box.image.value == before:
+                raise RuntimeError(f"moving {name} did not redraw the figure")
+        first, latencies = latencies[0], latencies[1:] or latencies[:1]
+    except Exception as error:  # noqa: BLE001 - a broken demo is reported, not fatal
+        return not_measured(GROUP, case.redraw_name, "ms", f"The demo failed: "
+                            f"{type(error).__name__}: {error}", goal=LATENCY_GOAL, show_p95=True)
+    figure = Figure(
+        GROUP, case.redraw_name, "ms", samples=latencies, goal=LATENCY_GOAL, show_p95=True,
+        details={"first_move_ms": first, "controls": sorted(box.controls)},
+        note=(f"{len(latencies)} moves of the controls {', '.join(sorted(box.controls))}, "
+              f"each in turn, after one untimed move."),
+    )
+    if figure.verdict == "misses":
+        if compute is not None and compute.summary is not None and figure.summary is not None:
+            figure.note += (f" The demo's own computation takes "
+                            f"{format_number(compute.summary.median)} ms of the "
+                            f"{format_number(figure.summary.median)} ms; the rest is "
+                            "matplotlib.")
+        figure.note += (" Every move builds a new figure (axes, log-scale ticks, mathematical "
+                        "labels), draws it and encodes it as PNG. Meeting the goal would need "
+                        "one persistent figure updated in place, or a plot drawn in the "
+                        "browser.")
+    return figure
+
+
 #: Modules of :mod:`phaselab.widgets` that hold no demo.
 NOT_DEMOS: frozenset[str] = frozenset({"core"})
 
@@ -257,7 +357,14 @@ def run(settings: Settings, registry: Sequence[WidgetCase] | None = None) -> lis
     registered is reported as not measured, so that a new lesson's demo is not forgotten."""
     cases = registry or REGISTRY
     count = QUICK_SETTINGS_PER_WIDGET if settings.quick else SETTINGS_PER_WIDGET
-    figures = [measure(case, count, settings) for case in cases]
+    redraws = QUICK_REDRAWS_PER_WIDGET if settings.quick else REDRAWS_PER_WIDGET
+    figures = []
+    for case in cases:
+        compute = measure(case, count, settings)
+        figures.append(compute)
+        redraw = measure_redraw(case, redraws, settings, compute=compute)
+        if redraw is not None:
+            figures.append(redraw)
     figures += [not_measured(GROUP, f"`{module}`", "ms", "A demo module without an entry in "
                              "`benchmarks.widgets.REGISTRY`: add its pure compute function "
                              "and control ranges there.", goal=LATENCY_GOAL, show_p95=True)

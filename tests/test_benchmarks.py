@@ -6,6 +6,8 @@ suite checks.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 from pathlib import Path
@@ -325,6 +327,31 @@ def test_a_quick_widget_run_writes_valid_results(tmp_path: Path, monkeypatch) ->
 # ---------------------------------------------------------------------------------------------
 # Widgets
 # ---------------------------------------------------------------------------------------------
+
+
+def test_slider_moves_change_one_control_at_a_time_to_a_new_value() -> None:
+    import ipywidgets
+
+    controls = {"x": ipywidgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.25),
+                "kind": ipywidgets.Dropdown(options=["a", "b"], value="a"),
+                "log": ipywidgets.Checkbox(value=False)}
+    moves = widgets.slider_moves(controls, 9, seed=1)
+    assert [name for name, _ in moves] == ["kind", "log", "x"] * 3
+    current = {name: c.value for name, c in controls.items()}
+    for name, value in moves:
+        assert value != current[name]
+        current[name] = value
+    assert all(v in (0.0, 0.25, 0.5, 0.75, 1.0) for n, v in moves if n == "x")
+    assert moves == widgets.slider_moves(controls, 9, seed=1)
+
+
+def test_a_redraw_is_timed_on_the_real_widget() -> None:
+    case = next(c for c in widgets.REGISTRY if c.lesson == "00")
+    figure = widgets.measure_redraw(case, 2)
+    assert figure.name == case.redraw_name and figure.unit == "ms"
+    assert len(figure.samples) == 2 and all(s > 0 for s in figure.samples)
+    assert figure.details["controls"] == ["exponent", "floor", "scale"]
+    assert widgets.measure_redraw(dataclasses.replace(case, builder=None), 2) is None
 
 
 def test_settings_are_sampled_deterministically_and_only_where_valid() -> None:

@@ -86,6 +86,24 @@ def test_render_labels_everything() -> None:
     plt.close(figure)
 
 
+def test_the_log_switch_says_why_a_negative_metric_stays_linear() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for metric in METRICS:
+        figure = widget.render_explorer(5, 0.3, metric, log_y=True)
+        right = figure.axes[1]
+        notes = [t.get_text() for t in right.texts]
+        if metric in widget.POSITIVE_METRICS:
+            assert right.get_yscale() == "log" and notes == []
+        else:
+            assert right.get_yscale() == "linear" and notes == [f"no log scale: {metric} is "
+                                                                "negative"]
+        plt.close(figure)
+
+
 def test_build_explorer_wires_the_controls() -> None:
     import matplotlib
 

@@ -30,7 +30,8 @@ def linked_figure(
     ipywidgets.VBox
         The controls, and an ``Image`` widget holding the current figure as PNG (it works the
         same in JupyterLab, in a test and in a headless browser). The box's ``refresh``
-        attribute redraws on demand and ``image`` is the image widget.
+        attribute redraws on demand, ``image`` is the image widget and ``controls`` the
+        controls by keyword.
     """
     import ipywidgets as widgets
 
@@ -47,6 +48,7 @@ def linked_figure(
     box = widgets.VBox(children)
     box.refresh = refresh
     box.image = image
+    box.controls = dict(controls)
     refresh()
     return box
 

@@ -98,6 +98,12 @@ def explorer_curves(answer_length: int, tau: float, metric: str, *,
     }
 
 
+#: Metrics whose values are positive, so that the explorer can show them on a log axis
+#: (log-likelihood is negative).
+POSITIVE_METRICS: tuple[str, ...] = ("exact match", "per-token accuracy", "token edit distance",
+                                     "Brier score")
+
+
 def render_explorer(answer_length: int, tau: float, metric: str, log_y: bool = False) -> Any:
     """Draw the loss law (left) and the chosen metric (right) for one control setting."""
     import matplotlib.pyplot as plt
@@ -123,9 +129,11 @@ def render_explorer(answer_length: int, tau: float, metric: str, log_y: bool = F
         right.axvline(curves["critical_size"], color=PALETTE["black"], linestyle=":",
                       linewidth=1, label="size where L = L_c")
         right.set_xscale("log")
-        if log_y and metric in ("exact match", "per-token accuracy", "token edit distance",
-                                "Brier score"):
+        if log_y and metric in POSITIVE_METRICS:
             right.set_yscale("log")
+        elif log_y:
+            right.text(0.02, 0.04, f"no log scale: {metric} is negative",
+                       transform=right.transAxes, fontsize=8, color=PALETTE["black"])
         if metric == "exact match":
             right.axhline(1.0 / TEST_ITEMS, color=PALETTE["green"], linestyle="-.",
                           linewidth=1, label=f"1/n: resolution of {TEST_ITEMS} test items")
