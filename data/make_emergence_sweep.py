@@ -14,15 +14,13 @@ Usage::
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from phaselab.data import data_script
+from phaselab.data import csv_text, data_script, read_rows
 from phaselab.emergence import AdditionRun, train_addition
 
 OUTPUT = Path(__file__).resolve().parent / "emergence_sweep.csv"
@@ -83,19 +81,7 @@ def run_rows(width: int, seed: int, steps: int = STEPS) -> list[dict[str, str]]:
 
 def render(rows: list[dict[str, str]]) -> str:
     """The CSV text: the comment header, the column names and the rows."""
-    buffer = io.StringIO()
-    buffer.write(HEADER)
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def read_rows(path: Path = OUTPUT) -> list[dict[str, str]]:
-    """Rows of an existing sweep file (comment lines skipped)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return list(csv.DictReader(lines))
+    return csv_text(HEADER, FIELDS, rows)
 
 
 def compare(fresh: list[dict[str, str]], stored: list[dict[str, str]]) -> list[str]:

@@ -15,13 +15,11 @@ Usage::
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 import time
 from pathlib import Path
 
-from phaselab.data import data_script
+from phaselab.data import csv_text, data_script, read_rows
 from phaselab.grokking import FAST, METRICS, SWEEP_COLUMNS, GrokConfig, History, train
 
 OUTPUT = Path(__file__).resolve().parent / "grokking_sweep.csv"
@@ -90,19 +88,7 @@ def run_rows(
 
 def render(rows: list[dict[str, str]]) -> str:
     """The CSV text: the comment header, the column names and the rows."""
-    buffer = io.StringIO()
-    buffer.write(HEADER)
-    writer = csv.DictWriter(buffer, fieldnames=SWEEP_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def read_rows(path: Path = OUTPUT) -> list[dict[str, str]]:
-    """Rows of an existing sweep file (comment lines skipped)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return list(csv.DictReader(lines))
+    return csv_text(HEADER, SWEEP_COLUMNS, rows)
 
 
 def compare(fresh: list[dict[str, str]], stored: list[dict[str, str]]) -> list[str]:

@@ -68,6 +68,25 @@ def read_csv(name: str) -> dict[str, list[str]]:
     return columns
 
 
+def csv_text(header: str, fields: Sequence[str], rows: Sequence[dict[str, str]]) -> str:
+    """A data file's text: its ``#`` comment ``header``, the column names and the rows."""
+    import io
+
+    buffer = io.StringIO()
+    buffer.write(header)
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def read_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The rows of a CSV data file as dicts of strings, ``#`` comment lines skipped."""
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
 def data_script(argv: Sequence[str] | None, *, description: str, output: Path,
                 make: Callable[[], str], check: Callable[[Path], list[str]]) -> int:
     """The command line shared by the scripts in ``data/``: write the file, or check it.
